@@ -1,0 +1,35 @@
+//! # tether-core
+//!
+//! The engine behind Tether: a spec-exact, sans-IO Server-Sent Events parser and a resilient
+//! connection that keeps a mobile app's view of server state live — reconnect with backoff and
+//! jitter, `Last-Event-ID` resume, a heartbeat watchdog, token refresh, and app lifecycle and
+//! network awareness. Bindings (Kotlin, Swift, React Native) translate this API; they never decide.
+//!
+//! ```no_run
+//! use tether_core::{Connection, ConnectionConfig, Message};
+//! # async fn demo() -> Result<(), tether_core::ConfigError> {
+//! let config = ConnectionConfig::builder("https://api.example.com/events")
+//!     .header("X-Client", "docs")
+//!     .build()?;
+//! let (connection, mut messages) = Connection::open(config);
+//! while let Some(Message::Event(event)) = messages.recv().await {
+//!     println!("{} {}", event.event_type, event.data);
+//! }
+//! connection.close();
+//! # Ok(()) }
+//! ```
+
+mod connection;
+mod error;
+mod metrics;
+mod parser;
+mod runtime;
+
+pub use connection::{
+    AppState, CloseReason, Connection, ConnectionConfig, ConnectionConfigBuilder, ConnectionState,
+    HeartbeatHint, Message, MessageStream, NetworkState, StateStream, SuspendReason, TokenError,
+    TokenFuture, TokenProvider, TokenRequest,
+};
+pub use error::{ConfigError, ConnectionError};
+pub use metrics::Metrics;
+pub use parser::{Event, EventRef, Frame, ParseError, Parser, ParserLimits};

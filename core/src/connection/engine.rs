@@ -27,6 +27,8 @@ enum Outcome {
     Unauthorized(u16),
     /// The lifecycle wants the socket closed.
     Suspend,
+    /// The host asked for a fresh connection now.
+    Restart,
     Close(CloseReason),
     Fail(ConnectionError),
 }
@@ -36,6 +38,8 @@ enum Outcome {
 struct Control {
     commands: mpsc::UnboundedReceiver<Command>,
     lifecycle: Lifecycle,
+    /// A restart arrived while the engine could not act on it (delivering events).
+    restart_pending: bool,
 }
 
 impl Control {
@@ -76,6 +80,7 @@ impl Control {
                     if stop_on.stops(signal) {
                         return Err(signal);
                     }
+                    self.restart_pending |= signal == Signal::Restart;
                 }
                 output = &mut work => return Ok(output),
             }
@@ -87,7 +92,7 @@ impl Control {
 enum StopOn {
     /// Only `Close` interrupts (delivering already-parsed events).
     Close,
-    /// `Close` and `Suspend` interrupt (connecting, reading).
+    /// `Close`, `Suspend` and `Restart` interrupt (connecting, reading).
     CloseOrSuspend,
     /// Everything interrupts (waiting out a backoff).
     Any,
@@ -99,7 +104,7 @@ impl StopOn {
             (_, Signal::Continue) => false,
             (_, Signal::Close) => true,
             (Self::Close, _) => false,
-            (Self::CloseOrSuspend, Signal::Suspend(_)) => true,
+            (Self::CloseOrSuspend, Signal::Suspend(_) | Signal::Restart) => true,
             (Self::CloseOrSuspend, Signal::ResumeNow) => false,
             (Self::Any, _) => true,
         }
@@ -131,7 +136,11 @@ impl Engine {
         };
         Self {
             backoff: Backoff::new(config.backoff),
-            control: Control { commands, lifecycle: Lifecycle::new(config.background_grace) },
+            control: Control {
+                commands,
+                lifecycle: Lifecycle::new(config.background_grace),
+                restart_pending: false,
+            },
             watchdog: config.watchdog,
             config,
             shared,
@@ -152,10 +161,15 @@ impl Engine {
                 }
                 self.backoff.reset();
             }
+            self.control.restart_pending = false;
             let outcome = self.attempt(token_request).await;
             token_request = TokenRequest::Current;
             let (error, retry_after) = match outcome {
                 Outcome::Suspend => continue,
+                Outcome::Restart => {
+                    self.backoff.reset();
+                    continue;
+                }
                 Outcome::Close(reason) => {
                     return self.finish(ConnectionState::Closed { reason });
                 }
@@ -184,7 +198,7 @@ impl Engine {
             self.set_state(ConnectionState::Reconnecting { attempt, delay, cause: error });
             match self.control.race(tokio::time::sleep(delay), StopOn::Any).await {
                 Ok(()) | Err(Signal::Suspend(_)) | Err(Signal::Continue) => {}
-                Err(Signal::ResumeNow) => self.backoff.reset(),
+                Err(Signal::ResumeNow | Signal::Restart) => self.backoff.reset(),
                 Err(Signal::Close) => {
                     return self.finish(ConnectionState::Closed { reason: CloseReason::ByClient });
                 }
@@ -319,6 +333,9 @@ impl Engine {
             if self.control.lifecycle.suspend_reason().is_some() {
                 break Outcome::Suspend;
             }
+            if std::mem::take(&mut self.control.restart_pending) {
+                break Outcome::Restart;
+            }
         };
         self.parser.finish();
         let now = Instant::now();
@@ -395,6 +412,7 @@ fn retry(error: ConnectionError) -> Outcome {
 fn interrupted(signal: Signal) -> Outcome {
     match signal {
         Signal::Close => Outcome::Close(CloseReason::ByClient),
+        Signal::Restart => Outcome::Restart,
         Signal::Suspend(_) | Signal::ResumeNow | Signal::Continue => Outcome::Suspend,
     }
 }
@@ -437,6 +455,8 @@ mod tests {
         assert!(!StopOn::Close.stops(Signal::Suspend(Background)));
         assert!(StopOn::CloseOrSuspend.stops(Signal::Suspend(Background)));
         assert!(!StopOn::CloseOrSuspend.stops(Signal::ResumeNow));
+        assert!(StopOn::CloseOrSuspend.stops(Signal::Restart));
+        assert!(!StopOn::Close.stops(Signal::Restart));
         assert!(StopOn::Any.stops(Signal::ResumeNow));
     }
 }

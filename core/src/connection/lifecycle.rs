@@ -26,6 +26,8 @@ pub enum NetworkState {
 pub(crate) enum Command {
     App(AppState),
     Network(NetworkState),
+    /// Drop the current stream (or attempt) and reconnect at once.
+    Restart,
     Close,
 }
 
@@ -38,6 +40,8 @@ pub(crate) enum Signal {
     Suspend(SuspendReason),
     /// Connect now, skipping any backoff.
     ResumeNow,
+    /// The host asked to drop the current stream and reconnect at once.
+    Restart,
     /// Stop for good.
     Close,
 }
@@ -82,6 +86,7 @@ impl Lifecycle {
     pub(crate) fn on_command(&mut self, command: Command, now: Instant) -> Signal {
         match command {
             Command::Close => Signal::Close,
+            Command::Restart => Signal::Restart,
             Command::App(AppState::Background) => {
                 if self.app != AppState::Background {
                     self.app = AppState::Background;
@@ -94,10 +99,11 @@ impl Lifecycle {
                 self.app = AppState::Foreground;
                 self.background_deadline = None;
                 self.backgrounded = false;
-                if was_suspended && self.network == NetworkState::Online {
-                    Signal::ResumeNow
-                } else {
-                    Signal::Continue
+                match (was_suspended, self.network) {
+                    (true, NetworkState::Online) => Signal::ResumeNow,
+                    // Still parked, now for the network's sake.
+                    (true, NetworkState::Offline) => Signal::Suspend(SuspendReason::Offline),
+                    (false, _) => Signal::Continue,
                 }
             }
             Command::Network(NetworkState::Offline) => {
@@ -183,7 +189,10 @@ mod tests {
         l.on_command(Command::App(AppState::Background), now);
         l.on_grace_elapsed();
         l.on_command(Command::Network(NetworkState::Offline), now);
-        assert_eq!(l.on_command(Command::App(AppState::Foreground), now), Signal::Continue);
+        assert_eq!(
+            l.on_command(Command::App(AppState::Foreground), now),
+            Signal::Suspend(SuspendReason::Offline)
+        );
         assert_eq!(l.suspend_reason(), Some(SuspendReason::Offline));
         assert_eq!(l.on_command(Command::Network(NetworkState::Online), now), Signal::ResumeNow);
     }

@@ -104,6 +104,12 @@ impl Connection {
         self.command(Command::Network(state));
     }
 
+    /// Drops the current stream (or the attempt under way, or the backoff wait) and reconnects
+    /// at once, resuming from the last event id. Ignored while suspended or after close.
+    pub fn restart(&self) {
+        self.command(Command::Restart);
+    }
+
     /// Closes for good. Idempotent; once it returns, no message is delivered any more.
     pub fn close(&self) {
         if !self.shared.closed.swap(true, SeqCst) {

@@ -1,0 +1,7 @@
+//! tether-core's integration tests: one binary, one module per area.
+
+mod bad_input;
+mod connection;
+mod lifecycle;
+mod parser_table;
+mod support;

@@ -92,7 +92,7 @@ async fn play(args: Args) -> Result<Verdict, String> {
     let (connection, mut messages) = Connection::open(config);
 
     let mut states = connection.states();
-    let state_printer = out.clone();
+    let state_printer = out;
     tokio::spawn(async move {
         while let Some(state) = states.next().await {
             state_printer.line(format!("  ● {}", describe(&state)));
@@ -105,7 +105,7 @@ async fn play(args: Args) -> Result<Verdict, String> {
         tokio::spawn(async move { run_scenario(&server, &scenario).await })
     };
     let (app_tx, mut app_rx) = tokio::sync::mpsc::unbounded_channel();
-    let faults = tokio::spawn(inject_faults(server.clone(), out.clone(), Instant::now(), app_tx));
+    let faults = tokio::spawn(inject_faults(server.clone(), out, Instant::now(), app_tx));
 
     let mut received: Vec<String> = Vec::new();
     let mut sessions: BTreeMap<String, Session> = BTreeMap::new();
@@ -154,10 +154,14 @@ async fn play(args: Args) -> Result<Verdict, String> {
         metrics.watchdog_timeouts,
         metrics.disconnected.as_secs_f64()
     ));
-    let order = if verdict.out_of_order == 0 { String::new() } else {
+    let order = if verdict.out_of_order == 0 {
+        String::new()
+    } else {
         format!(" out_of_order={}", verdict.out_of_order)
     };
-    let dups = if verdict.duplicates == 0 { String::new() } else {
+    let dups = if verdict.duplicates == 0 {
+        String::new()
+    } else {
         format!(" duplicates={}", verdict.duplicates)
     };
     println!(

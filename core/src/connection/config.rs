@@ -403,10 +403,7 @@ mod tests {
     #[test]
     fn bad_input_is_typed() {
         let err = |b: ConnectionConfigBuilder| b.build().expect_err("must be refused");
-        assert!(matches!(
-            err(ConnectionConfig::builder("not a url")),
-            ConfigError::InvalidUrl(_)
-        ));
+        assert!(matches!(err(ConnectionConfig::builder("not a url")), ConfigError::InvalidUrl(_)));
         assert!(matches!(
             err(ConnectionConfig::builder("ftp://x/y")),
             ConfigError::UnsupportedScheme(_)

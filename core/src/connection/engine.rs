@@ -22,7 +22,10 @@ use tokio::time::Instant;
 #[derive(Debug)]
 enum Outcome {
     /// Back off, then reconnect.
-    Retry { error: ConnectionError, retry_after: Option<Duration> },
+    Retry {
+        error: ConnectionError,
+        retry_after: Option<Duration>,
+    },
     /// 401/403: refresh the token once and retry at once.
     Unauthorized(u16),
     /// The lifecycle wants the socket closed.
@@ -257,12 +260,15 @@ impl Engine {
         };
 
         let last_event_id = self.parser.last_event_id().to_owned();
-        let request =
-            match build_request(&self.config.client, &self.config, token.as_deref(), &last_event_id)
-            {
-                Ok(request) => request,
-                Err(error) => return Outcome::Fail(error),
-            };
+        let request = match build_request(
+            &self.config.client,
+            &self.config,
+            token.as_deref(),
+            &last_event_id,
+        ) {
+            Ok(request) => request,
+            Err(error) => return Outcome::Fail(error),
+        };
         let send = tokio::time::timeout(timeout, self.config.client.execute(request));
         let response = match self.control.race(send, StopOn::CloseOrSuspend).await {
             Err(signal) => return interrupted(signal),
@@ -319,7 +325,9 @@ impl Engine {
                     break retry(ConnectionError::Watchdog(silence));
                 }
                 Some(None) => break retry(ConnectionError::StreamEnded),
-                Some(Some(Err(error))) => break retry(ConnectionError::Transport(describe(&error))),
+                Some(Some(Err(error))) => {
+                    break retry(ConnectionError::Transport(describe(&error)))
+                }
                 Some(Some(Ok(bytes))) => bytes,
             };
             self.shared.metrics.bytes(bytes.len());
@@ -347,10 +355,7 @@ impl Engine {
     }
 
     /// Parses one chunk into messages, applying `retry:` and heartbeat hints on the way.
-    fn parse(
-        &mut self,
-        bytes: &[u8],
-    ) -> (Vec<Message>, Result<(), crate::parser::ParseError>) {
+    fn parse(&mut self, bytes: &[u8]) -> (Vec<Message>, Result<(), crate::parser::ParseError>) {
         let mut batch = Vec::new();
         let mut server_retry = None;
         let deliver_comments = self.config.deliver_comments;
@@ -380,7 +385,8 @@ impl Engine {
                 _ => None,
             });
             if let Some(interval) = announced {
-                let watchdog = (interval * 2).clamp(Duration::from_secs(1), Duration::from_secs(3600));
+                let watchdog =
+                    (interval * 2).clamp(Duration::from_secs(1), Duration::from_secs(3600));
                 tracing::debug!(?watchdog, "server announced its heartbeat");
                 self.watchdog = Some(watchdog);
             }

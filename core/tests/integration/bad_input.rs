@@ -282,7 +282,10 @@ async fn a_server_restart_is_survived_with_resume() {
     server.restart().await;
     server.publish(ServerEvent::data("two"));
     assert_eq!(next_event(&mut messages).await.data, "two");
-    assert_eq!(server.requests().last().and_then(|r| r.last_event_id.clone()).as_deref(), Some("1"));
+    assert_eq!(
+        server.requests().last().and_then(|r| r.last_event_id.clone()).as_deref(),
+        Some("1")
+    );
     conn.close();
 }
 
@@ -301,7 +304,10 @@ async fn connection_refused_is_retried() {
     let (conn, _messages) = Connection::open(cfg);
     let mut states = conn.states();
     let (_, cause) = next_reconnect(&mut states).await;
-    assert!(matches!(cause, ConnectionError::Transport(ref m) if m.starts_with("connect")), "{cause:?}");
+    assert!(
+        matches!(cause, ConnectionError::Transport(ref m) if m.starts_with("connect")),
+        "{cause:?}"
+    );
     conn.close();
 }
 
@@ -356,9 +362,12 @@ async fn error_messages_carry_no_credentials() {
     let (conn, _messages) = Connection::open(cfg);
     let mut states = conn.states();
     let s = wait_state(&mut states, "final", ConnectionState::is_terminal).await;
-    let shown = format!("{s:?} {}", match &s {
-        ConnectionState::Failed { error } => error.to_string(),
-        _ => String::new(),
-    });
+    let shown = format!(
+        "{s:?} {}",
+        match &s {
+            ConnectionState::Failed { error } => error.to_string(),
+            _ => String::new(),
+        }
+    );
     assert!(!shown.contains("SECRET"), "{shown}");
 }

@@ -223,7 +223,9 @@ async fn backoff_grows_to_the_cap_and_resets_after_a_long_open_connection() {
         matches!(s, ConnectionState::Reconnecting { .. })
     })
     .await;
-    assert!(matches!(s, ConnectionState::Reconnecting { attempt: 1, delay, .. } if delay.as_secs() == 1));
+    assert!(
+        matches!(s, ConnectionState::Reconnecting { attempt: 1, delay, .. } if delay.as_secs() == 1)
+    );
     conn.close();
 }
 
@@ -356,10 +358,7 @@ async fn unauthorized_asks_for_a_fresh_token_once_and_retries_at_once() {
     let requests = server.requests();
     assert_eq!(requests[0].header("authorization"), Some("Bearer old"));
     assert_eq!(requests[1].header("authorization"), Some("Bearer fresh-1"));
-    assert_eq!(
-        *tokens.asked.lock().expect("lock"),
-        [TokenRequest::Current, TokenRequest::Refresh]
-    );
+    assert_eq!(*tokens.asked.lock().expect("lock"), [TokenRequest::Current, TokenRequest::Refresh]);
     conn.close();
 }
 
@@ -373,10 +372,7 @@ async fn a_second_refusal_after_refresh_fails() {
     let (conn, _messages) = Connection::open(cfg);
     let mut states = conn.states();
     let s = wait_state(&mut states, "final", ConnectionState::is_terminal).await;
-    assert_eq!(
-        s,
-        ConnectionState::Failed { error: ConnectionError::Unauthorized { status: 403 } }
-    );
+    assert_eq!(s, ConnectionState::Failed { error: ConnectionError::Unauthorized { status: 403 } });
     assert_eq!(server.requests().len(), 2);
 }
 

@@ -34,10 +34,9 @@ async fn background_closes_after_the_grace_and_foreground_resumes_at_once() {
 
     let foregrounded_at = Instant::now();
     conn.set_app_state(AppState::Foreground);
-    let s = wait_state(&mut states, "connecting", |s| {
-        matches!(s, ConnectionState::Connecting { .. })
-    })
-    .await;
+    let s =
+        wait_state(&mut states, "connecting", |s| matches!(s, ConnectionState::Connecting { .. }))
+            .await;
     assert_eq!(s, ConnectionState::Connecting { attempt: 0 });
     wait_open(&mut states).await;
     assert_eq!(foregrounded_at.elapsed(), Duration::ZERO, "foreground must not back off");
@@ -104,10 +103,9 @@ async fn going_offline_during_backoff_parks_the_retry() {
     tokio::time::sleep_until(Instant::now() + Duration::from_secs(600)).await;
     assert_eq!(server.requests().len(), before);
     conn.set_network(NetworkState::Online);
-    let s = wait_state(&mut states, "connecting", |s| {
-        matches!(s, ConnectionState::Connecting { .. })
-    })
-    .await;
+    let s =
+        wait_state(&mut states, "connecting", |s| matches!(s, ConnectionState::Connecting { .. }))
+            .await;
     assert_eq!(s, ConnectionState::Connecting { attempt: 0 }, "online resets the backoff");
     conn.close();
 }

@@ -13,9 +13,7 @@ pub const LIMIT: Duration = Duration::from_secs(3600);
 
 /// A config for `server`, on the current runtime, without jitter so delays are exact.
 pub fn config(server: &TestServer) -> ConnectionConfigBuilder {
-    ConnectionConfig::builder(server.url())
-        .runtime(tokio::runtime::Handle::current())
-        .jitter(0.0)
+    ConnectionConfig::builder(server.url()).runtime(tokio::runtime::Handle::current()).jitter(0.0)
 }
 
 pub async fn next_event(messages: &mut MessageStream) -> Event {

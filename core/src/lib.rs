@@ -20,10 +20,15 @@
 //! ```
 
 mod connection;
+mod dedup;
 mod error;
 mod metrics;
+mod op;
 mod parser;
+mod persist;
+mod router;
 mod runtime;
+mod store;
 
 pub use connection::{
     AppState, CloseReason, Connection, ConnectionConfig, ConnectionConfigBuilder, ConnectionState,
@@ -32,4 +37,5 @@ pub use connection::{
 };
 pub use error::{ConfigError, ConnectionError};
 pub use metrics::Metrics;
+pub use op::{EntityKey, Op, Version};
 pub use parser::{Event, EventRef, Frame, ParseError, Parser, ParserLimits};

@@ -38,4 +38,5 @@ pub use connection::{
 pub use error::{ConfigError, ConnectionError};
 pub use metrics::Metrics;
 pub use op::{EntityKey, Op, Version};
+pub use router::{RouteError, RouteErrorKind, Routed, Router, RulesError};
 pub use parser::{Event, EventRef, Frame, ParseError, Parser, ParserLimits};

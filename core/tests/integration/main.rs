@@ -4,4 +4,6 @@ mod bad_input;
 mod connection;
 mod lifecycle;
 mod parser_table;
+mod router_fixtures;
 mod support;
+mod store_props;

@@ -39,4 +39,5 @@ pub use error::{ConfigError, ConnectionError};
 pub use metrics::Metrics;
 pub use op::{EntityKey, Op, Version};
 pub use router::{RouteError, RouteErrorKind, Routed, Router, RulesError};
+pub use persist::{PersistError, Persistence, Snapshot, WriteBatch};
 pub use parser::{Event, EventRef, Frame, ParseError, Parser, ParserLimits};

@@ -19,6 +19,7 @@
 //! # Ok(()) }
 //! ```
 
+mod client;
 mod connection;
 mod dedup;
 mod error;
@@ -30,14 +31,24 @@ mod router;
 mod runtime;
 mod store;
 
+pub use client::{
+    DiscontinuityReason, EntitySubscription, EntityUpdate, HydrateReport, ListSubscription,
+    ListUpdate, SignalSubscription, Storage, SyncClient, SyncConfig, SyncError, SyncSignal,
+    SyncStats,
+};
 pub use connection::{
     AppState, CloseReason, Connection, ConnectionConfig, ConnectionConfigBuilder, ConnectionState,
     HeartbeatHint, Message, MessageStream, NetworkState, StateStream, SuspendReason, TokenError,
     TokenFuture, TokenProvider, TokenRequest,
 };
+pub use dedup::{Dedup, DedupConfig, Verdict};
 pub use error::{ConfigError, ConnectionError};
 pub use metrics::Metrics;
 pub use op::{EntityKey, Op, Version};
-pub use router::{RouteError, RouteErrorKind, Routed, Router, RulesError};
-pub use persist::{PersistError, Persistence, Snapshot, WriteBatch};
 pub use parser::{Event, EventRef, Frame, ParseError, Parser, ParserLimits};
+pub use persist::{PersistError, Persistence, Snapshot, WriteBatch};
+pub use router::{RouteError, RouteErrorKind, Routed, Router, RulesError};
+pub use store::{
+    Applied, ChangeSet, Entity, Filter, ListDiff, ListTracker, ListView, SortKey, Store,
+    StoreError, StoreLimits,
+};

@@ -6,7 +6,7 @@ use crate::op::{EntityKey, Version};
 use serde_json::Value;
 
 /// What a cold start restores: the cache, the tombstones and the dedup window (shared by every
-/// stream) and one stream's resume point. Entities and tombstones come in key order.
+/// stream) and one stream's resume point. Entities come in key order, tombstones oldest first.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Snapshot {
     pub entities: Vec<(EntityKey, Value, Option<Version>)>,
@@ -40,7 +40,7 @@ impl Persistence {
         drop(stmt);
 
         let mut stmt =
-            tx.prepare_cached("SELECT kind, id, version FROM tombstones ORDER BY kind, id")?;
+            tx.prepare_cached("SELECT kind, id, version FROM tombstones ORDER BY seq")?;
         let mut rows = stmt.query([])?;
         while let Some(row) = rows.next()? {
             let key = EntityKey { kind: row.get(0)?, id: row.get(1)? };
@@ -134,9 +134,7 @@ mod tests {
             // Not assert_eq: the big value would flood the output.
             assert!(got.1 == want.1, "the JSON of {:?} changed", got.0);
         }
-        let mut tombstones = batch.deletes.clone();
-        tombstones.sort();
-        assert_eq!(s.tombstones, tombstones);
+        assert_eq!(s.tombstones, batch.deletes, "tombstones oldest first");
         assert_eq!(s.dedup_ids, batch.dedup_added, "insertion order, not sort order");
         assert_eq!(s.last_event_id, batch.last_event_id);
     }

@@ -17,13 +17,15 @@
 //!   documented recovery is to start empty and resync. A future file is not modified by `open`.
 //!
 //! # Write order
-//! Within one batch: `cleared`, then `tombstones_evicted`, then `deletes`, then `upserts`, then
-//! `dedup_evicted`, then `dedup_added`, then `last_event_id`; each list in its own order, so of two
-//! entries for one key the later wins. A batch should name each key at most once across `deletes`
-//! and `upserts`; when it names one in both, the upsert wins. Evictions apply before additions,
-//! so an id the dedup window evicted and then admitted again within one batch stays stored (which
-//! is how the dedup module reports it), and an ambiguous batch errs towards keeping a tombstone or
-//! an id, never towards resurrecting an entity or re-applying an event.
+//! Within one batch: `cleared`, then `deletes`, then `tombstones_evicted`, then `upserts`, then
+//! `dedup_evicted`, then `dedup_added`, then `last_event_id` and `applied_delta` — the order in
+//! which the store's `ChangeSet` reports them, so a tombstone written and evicted within one batch
+//! is gone on disk as in memory. Each list in its own order, so of two entries for one key the
+//! later wins; tombstones keep their write order (a `seq` column), which is their eviction order.
+//! A batch should name each key at most once across `deletes` and `upserts`; when it names one in
+//! both, the upsert wins. Dedup evictions apply before additions, so an id the dedup window
+//! evicted and then admitted again within one batch stays stored (which is how the dedup module
+//! reports it).
 //!
 //! # Schema, version 1
 //! ```sql

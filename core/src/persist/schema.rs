@@ -32,11 +32,12 @@ CREATE TABLE entities (
     PRIMARY KEY (kind, id)
 ) WITHOUT ROWID, STRICT;
 CREATE TABLE tombstones (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
     kind TEXT NOT NULL,
     id TEXT NOT NULL,
     version INTEGER,
-    PRIMARY KEY (kind, id)
-) WITHOUT ROWID, STRICT;
+    UNIQUE (kind, id)
+) STRICT;
 CREATE TABLE dedup_ids (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
     event_id TEXT NOT NULL UNIQUE
@@ -167,7 +168,7 @@ mod tests {
             ["dedup_ids", "entities", "meta", "sqlite_sequence", "streams", "tombstones"]
         );
         assert_eq!(columns(&p.conn, "entities"), ["kind", "id", "json", "version"]);
-        assert_eq!(columns(&p.conn, "tombstones"), ["kind", "id", "version"]);
+        assert_eq!(columns(&p.conn, "tombstones"), ["seq", "kind", "id", "version"]);
         assert_eq!(columns(&p.conn, "dedup_ids"), ["seq", "event_id"]);
         assert_eq!(columns(&p.conn, "streams"), ["name", "last_event_id", "applied_total"]);
         let recorded: i64 = p

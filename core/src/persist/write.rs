@@ -7,8 +7,8 @@ use rusqlite::{params, Transaction, TransactionBehavior};
 use serde_json::Value;
 
 /// Everything one store batch changed, applied atomically by [`Persistence::write`] in this
-/// order: `cleared`, `tombstones_evicted`, `deletes`, `upserts`, `dedup_evicted`, `dedup_added`,
-/// `last_event_id` (see the module docs for why).
+/// order: `cleared`, `deletes`, `tombstones_evicted`, `upserts`, `dedup_evicted`, `dedup_added`,
+/// `last_event_id`, `applied_delta` — the order the store reports them in (see the module docs).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WriteBatch {
     /// Wipe every entity, tombstone, dedup id and every stream's last event id first.
@@ -80,20 +80,21 @@ fn apply(tx: &Transaction<'_>, stream: &str, batch: &WriteBatch) -> Result<(), P
     if batch.cleared {
         tx.execute_batch(WIPE)?;
     }
-    if !batch.tombstones_evicted.is_empty() {
-        let mut unbury = tx.prepare_cached("DELETE FROM tombstones WHERE kind = ?1 AND id = ?2")?;
-        for key in &batch.tombstones_evicted {
-            unbury.execute(params![key.kind, key.id])?;
-        }
-    }
     if !batch.deletes.is_empty() {
         let mut remove = tx.prepare_cached("DELETE FROM entities WHERE kind = ?1 AND id = ?2")?;
+        // REPLACE deletes a stored copy first, so the tombstone takes a new, newest seq.
         let mut bury = tx.prepare_cached(
             "INSERT OR REPLACE INTO tombstones (kind, id, version) VALUES (?1, ?2, ?3)",
         )?;
         for (key, version) in &batch.deletes {
             remove.execute(params![key.kind, key.id])?;
             bury.execute(params![key.kind, key.id, version.map(|v| v.0)])?;
+        }
+    }
+    if !batch.tombstones_evicted.is_empty() {
+        let mut unbury = tx.prepare_cached("DELETE FROM tombstones WHERE kind = ?1 AND id = ?2")?;
+        for key in &batch.tombstones_evicted {
+            unbury.execute(params![key.kind, key.id])?;
         }
     }
     if !batch.upserts.is_empty() {
@@ -274,7 +275,8 @@ mod tests {
         assert_eq!(keys(&s), ["item/b", "item/x"]);
         let x = s.entities.iter().find(|(k, _, _)| k.id == "x").expect("x");
         assert_eq!((&x.1, x.2), (&json!("second"), Some(Version(3))), "the later entry wins");
-        assert_eq!(tombstones(&s), [("a".into(), None), ("t".into(), Some(9))]);
+        // Oldest first: t was seeded before this batch buried a.
+        assert_eq!(tombstones(&s), [("t".into(), Some(9)), ("a".into(), None)]);
     }
 
     #[test]
@@ -300,17 +302,21 @@ mod tests {
     }
 
     #[test]
-    fn tombstone_evictions_apply_before_deletes() {
+    fn deletes_apply_before_tombstone_evictions() {
         let (_dir, path) = temp_db();
         let mut p = seeded(&path);
+        // As the store reports it: a deleted, then its tombstone (and t's) evicted by the limit.
         let batch = WriteBatch {
+            deletes: vec![
+                (key("item", "a"), Some(Version(2))),
+                (key("item", "c"), Some(Version(1))),
+            ],
             tombstones_evicted: vec![key("item", "t"), key("item", "a"), key("item", "never")],
-            deletes: vec![(key("item", "a"), Some(Version(2)))],
             ..WriteBatch::default()
         };
         p.write("main", &batch).expect("write");
         let s = p.load("main").expect("load");
-        assert_eq!(tombstones(&s), [("a".into(), Some(2))], "a's new tombstone stays, t's goes");
+        assert_eq!(tombstones(&s), [("c".into(), Some(1))], "a's and t's tombstones are gone");
         assert_eq!(keys(&s), ["item/b"]);
     }
 

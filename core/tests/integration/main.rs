@@ -7,3 +7,5 @@ mod parser_table;
 mod router_fixtures;
 mod support;
 mod store_props;
+mod sync;
+mod sync_support;

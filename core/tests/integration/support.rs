@@ -8,8 +8,9 @@ use tether_core::{
 };
 use tether_testkit::TestServer;
 
-/// Far longer than any test needs; on a paused clock it costs nothing.
-pub const LIMIT: Duration = Duration::from_secs(3600);
+/// Far longer than any wait needs (the longest paused-clock wait is a 30 s backoff); on a paused
+/// clock it costs nothing.
+pub const LIMIT: Duration = Duration::from_secs(120);
 
 /// A config for `server`, on the current runtime, without jitter so delays are exact.
 pub fn config(server: &TestServer) -> ConnectionConfigBuilder {

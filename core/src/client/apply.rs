@@ -1,0 +1,195 @@
+//! The sync state behind one mutex: every event goes dedup → router → store here, and `flush`
+//! writes one storage transaction and notifies subscribers once per batch window.
+
+use super::signals::SyncSignal;
+use super::stats::SyncStats;
+use super::subscriptions::Subscribers;
+use crate::dedup::{Dedup, Verdict};
+use crate::op::Op;
+use crate::parser::Event;
+use crate::persist::{Persistence, WriteBatch};
+use crate::router::{Routed, Router};
+use crate::store::{Applied, Store};
+use std::collections::HashSet;
+use tokio::time::Instant;
+
+#[derive(Debug)]
+pub(crate) struct SyncState {
+    pub(crate) store: Store,
+    pub(crate) dedup: Dedup,
+    pub(crate) router: Router,
+    pub(crate) persistence: Persistence,
+    pub(crate) stream: String,
+    pub(crate) subscribers: Subscribers,
+    pub(crate) stats: SyncStats,
+    /// The resume point after the last event taken into account, not yet written.
+    pending_last_event_id: Option<String>,
+    /// Events taken into account since the last write.
+    pending_applied: u64,
+    /// A batch whose write failed: merged into the next one.
+    unsaved: Option<WriteBatch>,
+    /// The id of the previous event: an event that repeats it carried no `id:` field of its own.
+    previous_event_id: Option<String>,
+    /// Event types already reported as unmatched (a signal each, once).
+    unmatched_reported: HashSet<String>,
+    /// Whether any event id was ever known (stored or received).
+    pub(crate) has_resume_point: bool,
+}
+
+impl SyncState {
+    pub(crate) fn new(
+        store: Store,
+        dedup: Dedup,
+        router: Router,
+        persistence: Persistence,
+        stream: String,
+        has_resume_point: bool,
+    ) -> Self {
+        Self {
+            store,
+            dedup,
+            router,
+            persistence,
+            stream,
+            subscribers: Subscribers::default(),
+            stats: SyncStats::default(),
+            pending_last_event_id: None,
+            pending_applied: 0,
+            unsaved: None,
+            previous_event_id: None,
+            unmatched_reported: HashSet::new(),
+            has_resume_point,
+        }
+    }
+
+    /// Takes one event into account: at most once, whatever its fate.
+    pub(crate) fn ingest(&mut self, event: &Event, now: Instant) {
+        self.stats.received += 1;
+        // `event.id` is the last event id at dispatch: an event without its own `id:` field
+        // repeats its predecessor's. Only a fresh id identifies the event itself.
+        let own_id = (!event.id.is_empty()
+            && self.previous_event_id.as_deref() != Some(event.id.as_str()))
+        .then_some(event.id.as_str());
+        if !event.id.is_empty() {
+            self.pending_last_event_id = Some(event.id.clone());
+            self.has_resume_point = true;
+        }
+        let routed = self.router.route(&event.as_event_ref());
+        let dedup_id = match &routed {
+            Routed::Op { dedup_id: Some(id), .. } if own_id.is_none() => Some(id.as_str()),
+            _ => own_id,
+        };
+        let verdict = self.dedup.check(dedup_id, &event.event_type, &event.data, now);
+        self.previous_event_id = Some(event.id.clone());
+        match verdict {
+            Verdict::Fresh => {}
+            Verdict::DuplicateId => {
+                self.stats.duplicate_ids += 1;
+                return;
+            }
+            Verdict::DuplicateSignature => {
+                self.stats.duplicate_signatures += 1;
+                return;
+            }
+        }
+        self.stats.applied += 1;
+        self.pending_applied += 1;
+        match routed {
+            Routed::Op { op, .. } => self.apply(op),
+            Routed::Unmatched { event_type, type_value } => {
+                self.stats.unmatched += 1;
+                let label = format!("{event_type}/{}", type_value.as_deref().unwrap_or(""));
+                if self.unmatched_reported.insert(label) {
+                    self.subscribers.signal(SyncSignal::Unmatched { event_type, type_value });
+                }
+            }
+            Routed::Error(error) => {
+                self.stats.route_errors += 1;
+                tracing::debug!(%error, "event not routable");
+                self.subscribers.signal(SyncSignal::RouteError { message: error.to_string() });
+            }
+        }
+    }
+
+    fn apply(&mut self, op: Op) {
+        match &op {
+            Op::Heartbeat { .. } => self.stats.heartbeats += 1,
+            Op::Resync { key } => {
+                self.subscribers.signal(SyncSignal::Resync { key: key.clone() });
+            }
+            _ => {}
+        }
+        match self.store.apply(&op) {
+            Ok(Applied::Stale(_)) => self.stats.stale += 1,
+            Ok(Applied::Tombstoned(_)) => self.stats.tombstoned += 1,
+            Ok(Applied::Cleared) => {
+                // After a logout the old user's event ids mean nothing; the resume point stays.
+                self.dedup.clear();
+                self.subscribers.signal(SyncSignal::ClearedByServer);
+            }
+            Ok(_) => {}
+            Err(error) => {
+                self.stats.store_errors += 1;
+                tracing::debug!(%error, "store refused an operation");
+                self.subscribers.signal(SyncSignal::RouteError { message: error.to_string() });
+            }
+        }
+    }
+
+    /// Writes what changed since the last flush in one transaction (entities, tombstones, dedup
+    /// ids, resume point), then tells subscribers. A failed write is kept and retried with the
+    /// next batch; memory stays right either way.
+    pub(crate) fn flush(&mut self) {
+        let changes = self.store.take_changes();
+        let ids = self.dedup.take_changes();
+        let last_event_id = self.pending_last_event_id.take();
+        let applied = std::mem::take(&mut self.pending_applied);
+        let nothing_new = changes.is_empty() && ids.added.is_empty() && ids.evicted.is_empty();
+        if nothing_new && last_event_id.is_none() && applied == 0 && self.unsaved.is_none() {
+            return;
+        }
+        if changes.cleared {
+            self.unsaved = None;
+            if let Err(error) = self.persistence.clear() {
+                self.storage_failed(error.to_string());
+            }
+        }
+        let batch = WriteBatch {
+            cleared: false,
+            upserts: changes
+                .upserted
+                .iter()
+                .map(|(k, e)| (k.clone(), e.value.clone(), e.version))
+                .collect(),
+            deletes: changes.deleted.clone(),
+            tombstones_evicted: changes.tombstones_evicted.clone(),
+            dedup_added: ids.added,
+            dedup_evicted: ids.evicted,
+            last_event_id,
+            applied_delta: applied,
+        };
+        let batch = match self.unsaved.take() {
+            Some(mut earlier) => {
+                earlier.absorb(batch);
+                earlier
+            }
+            None => batch,
+        };
+        match self.persistence.write(&self.stream, &batch) {
+            Ok(()) => self.stats.applied_total += batch.applied_delta,
+            Err(error) => {
+                self.storage_failed(error.to_string());
+                self.unsaved = Some(batch);
+            }
+        }
+        if !changes.is_empty() {
+            self.subscribers.publish(&self.store, &changes);
+        }
+    }
+
+    fn storage_failed(&mut self, message: String) {
+        self.stats.storage_errors += 1;
+        tracing::warn!(%message, "storage write failed; kept in memory");
+        self.subscribers.signal(SyncSignal::StorageError { message });
+    }
+}

@@ -1,0 +1,292 @@
+//! The sync client end to end: the real test server, the real router, store and SQLite file.
+
+use crate::support::*;
+use crate::sync_support::*;
+use serde_json::json;
+use tether_core::{
+    AppState, ConnectionState, EntityKey, Filter, ListView, Storage, SyncSignal, Version,
+};
+use tether_testkit::{ServerEvent, TestServer};
+
+#[tokio::test]
+async fn list_and_detail_views_follow_created_merged_and_deleted_entities() {
+    let server = TestServer::start().await.expect("server");
+    let client = open(&server, Storage::InMemory);
+    let mut list = client.watch_list(sessions());
+    let first = list.recv().await.expect("current value first");
+    assert!(first.items.is_empty());
+    let mut detail = client.watch_entity(EntityKey::new("session", "s1"));
+    assert_eq!(detail.recv().await.expect("current").value, None);
+
+    server.publish(created("e1", 1_000, "s1", "Bravo"));
+    server.publish(created("e2", 1_001, "s2", "Alpha"));
+    let update = list_becomes(&mut list, &["s2", "s1"]).await;
+    assert_eq!(update.items[1].1["status"], "active", "rule's set field");
+    assert_eq!(update.items[1].1["progress"], 0);
+
+    server.publish(updated(
+        "e3",
+        1_002,
+        "s1",
+        json!({ "progress": 40, "metadata": { "mood": "good" } }),
+    ));
+    let detail_value = loop {
+        let update = detail.recv().await.expect("detail");
+        if let Some(value) = update.value.filter(|v| v["progress"] == 40) {
+            break value;
+        }
+    };
+    // Deep merge: nested objects merge, the title survives.
+    assert_eq!(detail_value["metadata"], json!({ "title": "Bravo", "mood": "good" }));
+    assert_eq!(detail_value["updatedAt"], 1_002);
+
+    server.publish(deleted("e4", 1_003, "s2"));
+    let update = list_becomes(&mut list, &["s1"]).await;
+    assert_eq!(update.removed, ["s2"]);
+    let stats = client.stats();
+    assert_eq!((stats.received, stats.applied), (4, 4));
+    client.close();
+}
+
+#[tokio::test]
+async fn a_filtered_list_gains_and_loses_members_as_entities_change() {
+    let server = TestServer::start().await.expect("server");
+    let client = open(&server, Storage::InMemory);
+    let active = ListView::new("session").with_filter(Filter::eq("/status", json!("active")));
+    let mut list = client.watch_list(active);
+    list.recv().await.expect("current");
+    server.publish(created("e1", 1, "s1", "One"));
+    list_becomes(&mut list, &["s1"]).await;
+    server.publish(envelope(
+        "e2",
+        "session.completed",
+        2,
+        json!({ "sessionId": "s1", "completedAt": 2, "summary": { "duration": 60 } }),
+    ));
+    let update = list_becomes(&mut list, &[]).await;
+    assert_eq!(update.removed, ["s1"], "no longer matching: leaves the list");
+    let s1 = client.get(&EntityKey::new("session", "s1")).expect("still in the store");
+    assert_eq!((s1["status"].as_str(), s1["duration"].as_u64()), (Some("completed"), Some(60)));
+    client.close();
+}
+
+#[tokio::test(start_paused = true)]
+async fn replays_duplicates_and_stale_events_are_dropped() {
+    let server = TestServer::start().await.expect("server");
+    let client = open(&server, Storage::InMemory);
+    let mut list = client.watch_list(sessions());
+    list.recv().await.expect("current");
+    server.publish(created("e1", 10, "s1", "One"));
+    server.publish(updated("e2", 20, "s1", json!({ "progress": 50 })));
+    list_becomes(&mut list, &["s1"]).await;
+    // A proxy repeats an event; then an update older than what is stored arrives.
+    server.resend(2);
+    server.publish(updated("e3", 15, "s1", json!({ "progress": 10 })));
+    server.publish(updated("e4", 30, "s1", json!({ "progress": 60 })));
+    loop {
+        let update = list.recv().await.expect("update");
+        if update.items.first().is_some_and(|(_, v)| v["progress"] == 60) {
+            break;
+        }
+    }
+    let stats = client.stats();
+    assert_eq!(stats.duplicate_ids, 1);
+    assert_eq!(stats.stale, 1);
+    assert_eq!(stats.applied, 4, "every fresh event is taken into account once");
+    client.close();
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_late_update_cannot_resurrect_a_deleted_entity() {
+    let server = TestServer::start().await.expect("server");
+    let client = open(&server, Storage::InMemory);
+    let mut list = client.watch_list(sessions());
+    list.recv().await.expect("current");
+    server.publish(created("e1", 10, "s1", "One"));
+    list_becomes(&mut list, &["s1"]).await;
+    server.publish(deleted("e2", 30, "s1"));
+    list_becomes(&mut list, &[]).await;
+    server.publish(updated("e3", 20, "s1", json!({ "progress": 99 })));
+    server.publish(created("e4", 40, "s2", "Two"));
+    list_becomes(&mut list, &["s2"]).await;
+    assert_eq!(client.get(&EntityKey::new("session", "s1")), None);
+    assert_eq!(client.stats().tombstoned, 1);
+    client.close();
+}
+
+#[tokio::test]
+async fn hydrate_from_a_refetch_never_overwrites_newer_pushed_data() {
+    let server = TestServer::start().await.expect("server");
+    let client = open(&server, Storage::InMemory);
+    let mut list = client.watch_list(sessions());
+    list.recv().await.expect("current");
+    server.publish(updated(
+        "e1",
+        2_000,
+        "s1",
+        json!({ "progress": 80, "metadata": { "title": "One" } }),
+    ));
+    list_becomes(&mut list, &["s1"]).await;
+    // The REST response was produced at t=1500, before the pushed update at t=2000.
+    let report = client.hydrate(
+        "session",
+        vec![
+            (
+                "s1".into(),
+                json!({ "progress": 30, "metadata": { "title": "One" } }),
+                Some(Version(1_500_000_000)),
+            ),
+            (
+                "s9".into(),
+                json!({ "progress": 5, "metadata": { "title": "Nine" } }),
+                Some(Version(1_500_000_000)),
+            ),
+        ],
+    );
+    assert_eq!((report.applied, report.stale), (1, 1));
+    // Sorted by title: "Nine" before "One".
+    let update = list_becomes(&mut list, &["s9", "s1"]).await;
+    assert_eq!(update.items[1].1["progress"], 80, "pushed data kept");
+    client.close();
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_cold_start_shows_the_last_state_and_resumes_from_the_stored_id() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("cache.db");
+    let server = TestServer::start().await.expect("server");
+    {
+        let client = open(&server, Storage::File(db.clone()));
+        let mut list = client.watch_list(sessions());
+        server.publish(created("e1", 1, "s1", "One"));
+        server.publish(created("e2", 2, "s2", "Two"));
+        list_becomes(&mut list, &["s1", "s2"]).await;
+        client.close();
+    }
+    server.publish(deleted("e3", 3, "s1"));
+    let client = open(&server, Storage::File(db.clone()));
+    // At once, before any network: the stored state.
+    let cached: Vec<String> = client.list(&sessions()).into_iter().map(|(id, _)| id).collect();
+    assert_eq!(cached, ["s1", "s2"]);
+    let mut list = client.watch_list(sessions());
+    list_becomes(&mut list, &["s2"]).await;
+    let requests = server.requests();
+    assert_eq!(requests.last().and_then(|r| r.last_event_id.clone()).as_deref(), Some("e2"));
+    assert_eq!(client.stats().applied_total, 3);
+    client.close();
+}
+
+#[tokio::test(start_paused = true)]
+async fn stored_dedup_ids_recognise_replays_after_a_cold_start() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("cache.db");
+    let server = TestServer::start().await.expect("server");
+    {
+        let client = open(&server, Storage::File(db.clone()));
+        let mut list = client.watch_list(sessions());
+        server.publish(created("e1", 1, "s1", "One"));
+        list_becomes(&mut list, &["s1"]).await;
+        client.close();
+    }
+    // A broken proxy replays an event the cache already holds.
+    let client = open(&server, Storage::File(db.clone()));
+    let mut states = client.connection().states();
+    wait_open(&mut states).await;
+    server.send_raw(b"id: e1\ndata: {\"id\":\"e1\",\"type\":\"session.created\",\"timestamp\":1,\"data\":{\"sessionId\":\"s1\",\"metadata\":{\"title\":\"Replayed\"}}}\n\n");
+    server.publish(created("e2", 2, "s2", "Two"));
+    let mut list = client.watch_list(sessions());
+    list_becomes(&mut list, &["s1", "s2"]).await;
+    assert_eq!(client.stats().duplicate_ids, 1);
+    let s1 = client.get(&EntityKey::new("session", "s1")).expect("s1");
+    assert_eq!(s1["metadata"]["title"], "One");
+    client.close();
+}
+
+#[tokio::test]
+async fn force_logout_and_clear_wipe_the_cache_and_the_file() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("cache.db");
+    let server = TestServer::start().await.expect("server");
+    let client = open(&server, Storage::File(db.clone()));
+    let mut signals = client.signals();
+    let mut list = client.watch_list(sessions());
+    server.publish(created("e1", 1, "s1", "Secret-Title-1234"));
+    list_becomes(&mut list, &["s1"]).await;
+    server.publish(ServerEvent::data("{}").with_event("force_logout"));
+    list_becomes(&mut list, &[]).await;
+    assert_eq!(signals.recv().await, Some(SyncSignal::ClearedByServer));
+    server.publish(created("e3", 3, "s3", "Another-Secret-5678"));
+    list_becomes(&mut list, &["s3"]).await;
+    client.clear().expect("clear");
+    list_becomes(&mut list, &[]).await;
+    client.close();
+    drop(client);
+    for suffix in ["", "-wal", "-shm"] {
+        let path = format!("{}{suffix}", db.display());
+        if let Ok(bytes) = std::fs::read(&path) {
+            let text = String::from_utf8_lossy(&bytes);
+            assert!(!text.contains("Secret-Title-1234"), "{path} still holds cleared data");
+            assert!(!text.contains("Another-Secret-5678"), "{path} still holds cleared data");
+        }
+    }
+}
+
+#[tokio::test]
+async fn unknown_types_malformed_json_and_resync_are_signals_not_errors() {
+    let server = TestServer::start().await.expect("server");
+    let client = open(&server, Storage::InMemory);
+    let mut signals = client.signals();
+    server
+        .publish(ServerEvent::json(&json!({ "id": "x1", "type": "session.exploded", "data": {} })));
+    server.publish(ServerEvent::data("{not json").with_event("message"));
+    server.publish(ServerEvent::json(
+        &json!({ "id": "x3", "type": "session.created", "data": { "noSessionId": true } }),
+    ));
+    server.publish(ServerEvent::json(&json!({ "key": "sessions" })).with_event("resync"));
+    let mut seen = Vec::new();
+    while seen.len() < 4 {
+        seen.push(
+            tokio::time::timeout(LIMIT, signals.recv()).await.expect("signal").expect("open"),
+        );
+    }
+    assert!(
+        matches!(&seen[0], SyncSignal::Unmatched { type_value: Some(t), .. } if t == "session.exploded")
+    );
+    assert!(
+        matches!(&seen[1], SyncSignal::RouteError { message } if message.contains("JSON") || message.contains("json")),
+        "{:?}",
+        seen[1]
+    );
+    assert!(
+        matches!(&seen[2], SyncSignal::RouteError { message } if message.contains("sessionId")),
+        "{:?}",
+        seen[2]
+    );
+    assert_eq!(seen[3], SyncSignal::Resync { key: "sessions".into() });
+    let stats = client.stats();
+    assert_eq!((stats.unmatched, stats.route_errors, stats.received), (1, 2, 4));
+    assert_eq!(client.connection().state(), ConnectionState::Open);
+    client.close();
+}
+
+#[tokio::test(start_paused = true)]
+async fn reconnecting_without_any_event_id_is_a_discontinuity() {
+    let server = TestServer::start().await.expect("server");
+    let client = open(&server, Storage::InMemory);
+    let mut signals = client.signals();
+    let mut states = client.connection().states();
+    wait_open(&mut states).await;
+    server.publish_without_id(ServerEvent::data("{}").with_event("noise"));
+    client.connection().set_app_state(AppState::Background);
+    wait_state(&mut states, "suspended", |s| matches!(s, ConnectionState::Suspended { .. })).await;
+    client.connection().set_app_state(AppState::Foreground);
+    let signal = loop {
+        match tokio::time::timeout(LIMIT, signals.recv()).await.expect("signal") {
+            Some(SyncSignal::Discontinuity { reason }) => break reason,
+            Some(_) => continue,
+            None => panic!("signals ended"),
+        }
+    };
+    assert_eq!(signal, tether_core::DiscontinuityReason::NoResumePoint);
+    client.close();
+}

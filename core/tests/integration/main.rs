@@ -1,6 +1,7 @@
 //! tether-core's integration tests: one binary, one module per area.
 
 mod bad_input;
+mod chaos;
 mod connection;
 mod lifecycle;
 mod parser_table;

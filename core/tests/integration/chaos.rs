@@ -83,7 +83,8 @@ async fn a_hundred_thousand_events_through_chaos_end_exactly_as_the_server_says(
         .build()
         .expect("connection config");
     let router = Router::from_json(RULES).expect("rules");
-    let config = SyncConfig::new(connection, router).storage(Storage::File(dir.path().join("c.db")));
+    let config =
+        SyncConfig::new(connection, router).storage(Storage::File(dir.path().join("c.db")));
     let client = SyncClient::open(config).expect("open");
     let all = ListView::new("item");
     let mut updates = client.watch_list(all.clone());

@@ -290,3 +290,113 @@ async fn reconnecting_without_any_event_id_is_a_discontinuity() {
     assert_eq!(signal, tether_core::DiscontinuityReason::NoResumePoint);
     client.close();
 }
+
+/// Each bad event is followed by a good one: the bad one is counted as a typed error, the good
+/// one still lands, nothing panics and the connection stays open.
+#[tokio::test]
+async fn bad_events_are_counted_typed_errors_and_lose_nothing() {
+    let server = TestServer::start().await.expect("server");
+    // Lines up to 4 MiB reach the router, whose own 1 MiB payload limit must refuse the 2 MiB one.
+    let limits = tether_core::ParserLimits { max_line_bytes: 4 << 20, max_event_bytes: 4 << 20 };
+    let connection = config(&server).parser_limits(limits).build().expect("config");
+    let sync =
+        tether_core::SyncConfig::new(connection, router()).batch_window(std::time::Duration::ZERO);
+    let client = tether_core::SyncClient::open(sync).expect("open");
+    let mut signals = client.signals();
+    let mut list = client.watch_list(sessions());
+    list.recv().await.expect("current");
+    let nested = |depth: usize| format!("{}1{}", "[".repeat(depth), "]".repeat(depth));
+    let deep_object = (0..70).fold(json!(1), |inner, _| json!({ "n": inner }));
+    let bad: Vec<(&str, ServerEvent)> = vec![
+        ("malformed JSON", ServerEvent::data("{\"type\":\"session.created\",")),
+        ("id is an object", created_with("b2", json!({ "sessionId": { "x": 1 } }))),
+        ("id missing", created_with("b3", json!({ "userId": "u" }))),
+        (
+            "payload is an array",
+            envelope("b4", "session.updated", 4, json!({ "sessionId": "s1", "updates": [1, 2] })),
+        ),
+        (
+            "timestamp is a string",
+            ServerEvent::json(
+                &json!({ "id": "b5", "type": "session.created", "timestamp": "soon", "data": { "sessionId": "s1" } }),
+            ),
+        ),
+        (
+            "100,000-deep JSON",
+            ServerEvent::data(format!(
+                "{{\"type\":\"session.created\",\"data\":{}}}",
+                nested(100_000)
+            )),
+        ),
+        ("70-deep entity", created_with("b7", json!({ "sessionId": "s7", "deep": deep_object }))),
+        (
+            "2 MiB payload",
+            created_with("b8", json!({ "sessionId": "s8", "blob": "x".repeat(2 << 20) })),
+        ),
+        (
+            "set_from field missing",
+            envelope("b9", "session.updated", 9, json!({ "sessionId": "s1", "updates": {} })),
+        ),
+    ];
+    let count = bad.len();
+    for (i, (_, event)) in bad.into_iter().enumerate() {
+        server.publish(event);
+        server.publish(created(
+            &format!("good{i}"),
+            100 + i as u64,
+            &format!("g{i}"),
+            &format!("Good {i:02}"),
+        ));
+    }
+    let ids: Vec<String> = (0..count).map(|i| format!("g{i}")).collect();
+    let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+    list_becomes(&mut list, &ids).await;
+    let stats = client.stats();
+    assert_eq!(stats.route_errors + stats.store_errors, count as u64, "{stats:?}");
+    assert_eq!(stats.store_errors, 1, "the 70-deep entity is refused by the store: {stats:?}");
+    let mut messages = Vec::new();
+    while let Some(signal) = signals.try_recv() {
+        if let SyncSignal::RouteError { message } = signal {
+            messages.push(message);
+        }
+    }
+    assert_eq!(messages.len(), count, "{messages:#?}");
+    assert!(
+        messages.iter().any(|m| m.contains("session created")),
+        "errors name the rule: {messages:#?}"
+    );
+    assert_eq!(client.connection().state(), ConnectionState::Open);
+    client.close();
+}
+
+fn created_with(id: &str, data: serde_json::Value) -> ServerEvent {
+    envelope(id, "session.created", 1, data)
+}
+
+#[test]
+fn bad_rules_are_refused_with_errors_that_name_the_rule() {
+    let cases = [
+        (
+            r#"{"version":1,"rules":[{"name":"r1","match":{"type":"x"},"op":"upsert","kind":"k","payload":""}]}"#,
+            "r1",
+        ),
+        (r#"{"version":1,"rules":[{"match":{"type":"x"},"op":"explode"}]}"#, "0"),
+        (
+            r#"{"version":1,"rules":[{"name":"v","match":{"type":"x"},"op":"delete","kind":"k","id":"/i","version":"/v"}]}"#,
+            "v",
+        ),
+        (
+            r#"{"version":1,"rules":[{"name":"p","match":{"type":"x"},"op":"delete","kind":"k","id":"no-slash"}]}"#,
+            "p",
+        ),
+    ];
+    for (json, names) in cases {
+        let error = tether_core::Router::from_json(json).expect_err(json);
+        assert!(matches!(error, tether_core::RulesError::Invalid { .. }), "{error:?}");
+        assert!(error.to_string().contains(names), "{error}");
+    }
+    assert!(matches!(
+        tether_core::Router::from_json(r#"{"version":2,"rules":[]}"#),
+        Err(tether_core::RulesError::UnsupportedVersion(2))
+    ));
+}

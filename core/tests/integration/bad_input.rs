@@ -17,15 +17,6 @@ use tether_core::{
 use tether_testkit::{ResponsePlan, ServerEvent, StreamOptions, TestServer};
 use tokio::time::Instant;
 
-async fn next_reconnect(states: &mut tether_core::StateStream) -> (Duration, ConnectionError) {
-    match wait_state(states, "reconnecting", |s| matches!(s, ConnectionState::Reconnecting { .. }))
-        .await
-    {
-        ConnectionState::Reconnecting { delay, cause, .. } => (delay, cause),
-        _ => unreachable!(),
-    }
-}
-
 #[tokio::test(start_paused = true)]
 async fn a_5xx_storm_keeps_retrying_with_capped_backoff_then_recovers() {
     let server = TestServer::start().await.expect("server");

@@ -67,10 +67,7 @@ async fn dropped_connection_resumes_from_last_event_id_without_loss_or_duplicate
     server.drop_streams();
     // Published while the client is away: must be replayed on resume.
     publish_n(&server, 4, 5);
-    let reconnecting = wait_state(&mut states, "reconnecting", |s| {
-        matches!(s, ConnectionState::Reconnecting { .. })
-    })
-    .await;
+    let reconnecting = reconnecting(&mut states).await;
     assert!(matches!(
         reconnecting,
         ConnectionState::Reconnecting { attempt: 1, delay, .. } if delay == Duration::from_secs(1)
@@ -161,11 +158,7 @@ async fn retryable_statuses_back_off_and_honour_retry_after() {
     let mut states = conn.states();
     let mut delays = Vec::new();
     while delays.len() < 4 {
-        match wait_state(&mut states, "reconnecting", |s| {
-            matches!(s, ConnectionState::Reconnecting { .. })
-        })
-        .await
-        {
+        match reconnecting(&mut states).await {
             ConnectionState::Reconnecting { delay, cause, .. } => {
                 assert!(matches!(cause, ConnectionError::HttpStatus { .. }));
                 delays.push(delay.as_secs());
@@ -192,11 +185,7 @@ async fn backoff_grows_to_the_cap_and_resets_after_a_long_open_connection() {
     let mut states = conn.states();
     let mut delays = Vec::new();
     while delays.len() < 7 {
-        if let ConnectionState::Reconnecting { delay, cause, .. } =
-            wait_state(&mut states, "reconnecting", |s| {
-                matches!(s, ConnectionState::Reconnecting { .. })
-            })
-            .await
+        if let ConnectionState::Reconnecting { delay, cause, .. } = reconnecting(&mut states).await
         {
             assert!(matches!(cause, ConnectionError::Transport(_)), "{cause:?}");
             delays.push(delay.as_secs());
@@ -206,10 +195,7 @@ async fn backoff_grows_to_the_cap_and_resets_after_a_long_open_connection() {
     wait_open(&mut states).await;
     // A short-lived open does not reset the backoff...
     server.drop_streams();
-    let s = wait_state(&mut states, "reconnecting", |s| {
-        matches!(s, ConnectionState::Reconnecting { .. })
-    })
-    .await;
+    let s = reconnecting(&mut states).await;
     assert!(matches!(s, ConnectionState::Reconnecting { delay, .. } if delay.as_secs() == 30));
     wait_open(&mut states).await;
     // ...but one that stayed open 60 s does.
@@ -219,10 +205,7 @@ async fn backoff_grows_to_the_cap_and_resets_after_a_long_open_connection() {
     server.publish(ServerEvent::data("b"));
     next_event(&mut messages).await;
     server.drop_streams();
-    let s = wait_state(&mut states, "reconnecting", |s| {
-        matches!(s, ConnectionState::Reconnecting { .. })
-    })
-    .await;
+    let s = reconnecting(&mut states).await;
     assert!(
         matches!(s, ConnectionState::Reconnecting { attempt: 1, delay, .. } if delay.as_secs() == 1)
     );
@@ -240,10 +223,7 @@ async fn server_retry_field_replaces_the_initial_delay() {
     server.publish(ServerEvent::data("x"));
     next_event(&mut messages).await;
     server.drop_streams();
-    let s = wait_state(&mut states, "reconnecting", |s| {
-        matches!(s, ConnectionState::Reconnecting { .. })
-    })
-    .await;
+    let s = reconnecting(&mut states).await;
     assert!(
         matches!(s, ConnectionState::Reconnecting { delay, .. } if delay == Duration::from_millis(250)),
         "{s:?}"
@@ -263,10 +243,7 @@ async fn watchdog_closes_a_silent_connection_and_resumes() {
     let silent_from = Instant::now();
     server.stall_streams();
     server.publish(ServerEvent::data("during the stall"));
-    let s = wait_state(&mut states, "reconnecting", |s| {
-        matches!(s, ConnectionState::Reconnecting { .. })
-    })
-    .await;
+    let s = reconnecting(&mut states).await;
     assert!(matches!(
         s,
         ConnectionState::Reconnecting { cause: ConnectionError::Watchdog(d), .. } if d == Duration::from_secs(45)
@@ -309,10 +286,7 @@ async fn server_announced_heartbeat_interval_sets_the_watchdog() {
     next_event(&mut messages).await;
     let silent_from = Instant::now();
     server.stall_streams();
-    let s = wait_state(&mut states, "reconnecting", |s| {
-        matches!(s, ConnectionState::Reconnecting { .. })
-    })
-    .await;
+    let s = reconnecting(&mut states).await;
     assert!(matches!(
         s,
         ConnectionState::Reconnecting { cause: ConnectionError::Watchdog(d), .. } if d == Duration::from_secs(10)
@@ -393,10 +367,7 @@ async fn token_provider_errors_retry_or_fail_as_they_say() {
     let cfg = config(&server).token_provider(provider).build().expect("config");
     let (conn, _messages) = Connection::open(cfg);
     let mut states = conn.states();
-    let s = wait_state(&mut states, "reconnecting", |s| {
-        matches!(s, ConnectionState::Reconnecting { .. })
-    })
-    .await;
+    let s = reconnecting(&mut states).await;
     assert!(matches!(
         s,
         ConnectionState::Reconnecting {

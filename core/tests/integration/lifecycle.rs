@@ -95,8 +95,7 @@ async fn going_offline_during_backoff_parks_the_retry() {
         server.enqueue(tether_testkit::ResponsePlan::CloseImmediately);
     }
     server.drop_streams();
-    wait_state(&mut states, "reconnecting", |s| matches!(s, ConnectionState::Reconnecting { .. }))
-        .await;
+    reconnecting(&mut states).await;
     conn.set_network(NetworkState::Offline);
     wait_state(&mut states, "suspended", suspended(SuspendReason::Offline)).await;
     let before = server.requests().len();

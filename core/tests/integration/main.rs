@@ -6,7 +6,7 @@ mod connection;
 mod lifecycle;
 mod parser_table;
 mod router_fixtures;
-mod support;
 mod store_props;
+mod support;
 mod sync;
 mod sync_support;

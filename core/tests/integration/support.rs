@@ -3,8 +3,8 @@
 
 use std::time::Duration;
 use tether_core::{
-    ConnectionConfig, ConnectionConfigBuilder, ConnectionState, Event, Message, MessageStream,
-    StateStream,
+    ConnectionConfig, ConnectionConfigBuilder, ConnectionError, ConnectionState, Event, Message,
+    MessageStream, StateStream,
 };
 use tether_testkit::TestServer;
 
@@ -46,6 +46,19 @@ pub async fn wait_state(
         .await
         .unwrap_or_else(|_| panic!("no state {what} within the limit"))
         .unwrap_or_else(|| panic!("states ended before {what}"))
+}
+
+/// The next `Reconnecting` state.
+pub async fn reconnecting(states: &mut StateStream) -> ConnectionState {
+    wait_state(states, "reconnecting", |s| matches!(s, ConnectionState::Reconnecting { .. })).await
+}
+
+/// The delay and cause of the next `Reconnecting` state.
+pub async fn next_reconnect(states: &mut StateStream) -> (Duration, ConnectionError) {
+    match reconnecting(states).await {
+        ConnectionState::Reconnecting { delay, cause, .. } => (delay, cause),
+        other => unreachable!("wait_state returned {other:?}"),
+    }
 }
 
 pub async fn wait_open(states: &mut StateStream) {

@@ -1,7 +1,7 @@
 //! The sync state behind one mutex: every event goes dedup → router → store here, and `flush`
 //! writes one storage transaction and notifies subscribers once per batch window.
 
-use super::signals::SyncSignal;
+use super::signals::{DiscontinuityReason, SyncSignal};
 use super::stats::SyncStats;
 use super::subscriptions::Subscribers;
 use crate::dedup::{Dedup, Verdict};
@@ -114,6 +114,10 @@ impl SyncState {
     fn apply(&mut self, op: Op) {
         match &op {
             Op::Heartbeat { .. } => self.stats.heartbeats += 1,
+            Op::Resync { key } if key == "*" => {
+                let reason = DiscontinuityReason::ServerRequested;
+                self.subscribers.signal(SyncSignal::Discontinuity { reason });
+            }
             Op::Resync { key } => {
                 self.subscribers.signal(SyncSignal::Resync { key: key.clone() });
             }

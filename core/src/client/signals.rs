@@ -22,4 +22,7 @@ pub enum DiscontinuityReason {
     /// The stream reconnected without any event id to resume from: the server cannot know
     /// what this client missed.
     NoResumePoint,
+    /// The server said so: a `resync` rule whose key is `"*"` (e.g. the server's replay log no
+    /// longer reaches back to this client's last event id).
+    ServerRequested,
 }

@@ -243,8 +243,9 @@ async fn unknown_types_malformed_json_and_resync_are_signals_not_errors() {
         &json!({ "id": "x3", "type": "session.created", "data": { "noSessionId": true } }),
     ));
     server.publish(ServerEvent::json(&json!({ "key": "sessions" })).with_event("resync"));
+    server.publish(ServerEvent::json(&json!({ "key": "*" })).with_event("resync"));
     let mut seen = Vec::new();
-    while seen.len() < 4 {
+    while seen.len() < 5 {
         seen.push(
             tokio::time::timeout(LIMIT, signals.recv()).await.expect("signal").expect("open"),
         );
@@ -263,8 +264,10 @@ async fn unknown_types_malformed_json_and_resync_are_signals_not_errors() {
         seen[2]
     );
     assert_eq!(seen[3], SyncSignal::Resync { key: "sessions".into() });
+    let everything = tether_core::DiscontinuityReason::ServerRequested;
+    assert_eq!(seen[4], SyncSignal::Discontinuity { reason: everything });
     let stats = client.stats();
-    assert_eq!((stats.unmatched, stats.route_errors, stats.received), (1, 2, 4));
+    assert_eq!((stats.unmatched, stats.route_errors, stats.received), (1, 2, 5));
     assert_eq!(client.connection().state(), ConnectionState::Open);
     client.close();
 }

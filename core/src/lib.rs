@@ -48,6 +48,12 @@ pub use op::{EntityKey, Op, Version};
 pub use parser::{Event, EventRef, Frame, ParseError, Parser, ParserLimits};
 pub use persist::{PersistError, Persistence, Snapshot, WriteBatch};
 pub use router::{RouteError, RouteErrorKind, Routed, Router, RulesError};
+/// The engine's own tokio runtime (two workers, threads named `tether`), created on first use:
+/// bindings run their listener tasks on it so a process has exactly one Tether runtime.
+pub fn runtime() -> Result<tokio::runtime::Handle, ConfigError> {
+    runtime::handle().map_err(ConfigError::Runtime)
+}
+
 pub use store::{
     Applied, ChangeSet, Entity, Filter, ListDiff, ListTracker, ListView, SortKey, Store,
     StoreError, StoreLimits,

@@ -1,0 +1,314 @@
+//! `TetherClient`: the exported object over `tether_core::SyncClient`. Each method forwards to
+//! the core; watchers forward a core stream to a foreign listener (`task.rs`).
+
+use crate::error::TetherError;
+use crate::listeners::{EntityListener, ListListener, StateListener};
+use crate::task::{self, Gate, TaskHandle};
+use crate::types::{AppState, ClientConfig, ConnectionState, HydrateReport, NetworkState, Stats};
+use serde::Deserialize;
+use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
+use std::sync::{Arc, Mutex, Weak};
+use std::time::Duration;
+use tether_core::{
+    ConnectionConfig, EntityKey, ListView, Router, Storage, SyncClient, SyncConfig, Version,
+};
+
+/// A live, persisted, deduplicated cache of server state, fed by one SSE connection.
+#[derive(Debug, uniffi::Object)]
+pub struct TetherClient {
+    inner: SyncClient,
+    runtime: tokio::runtime::Handle,
+    /// Data watchers (lists, entities), stopped by `close`.
+    watchers: Mutex<Vec<Weak<Gate>>>,
+    closed: AtomicBool,
+}
+
+/// One entity in `hydrate`'s JSON array.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HydrateEntity {
+    id: String,
+    value: serde_json::Value,
+    #[serde(default)]
+    version: Option<i64>,
+}
+
+#[uniffi::export]
+impl TetherClient {
+    /// Validates the configuration and rules, opens the cache (a cold start shows the stored
+    /// state at once) and starts connecting.
+    #[uniffi::constructor]
+    pub fn open(config: ClientConfig) -> Result<Arc<Self>, TetherError> {
+        let runtime = crate::runtime::handle()
+            .map_err(|e| TetherError::from(tether_core::ConfigError::Runtime(e)))?;
+        let mut builder = ConnectionConfig::builder(config.url).runtime(runtime.clone());
+        for (name, value) in config.headers {
+            builder = builder.header(name, value);
+        }
+        if let Some(ms) = config.watchdog_ms {
+            builder = builder.watchdog(Some(Duration::from_millis(ms)));
+        }
+        if let Some(ms) = config.initial_retry_ms {
+            builder = builder.initial_retry_delay(Duration::from_millis(ms));
+        }
+        let connection = builder.build()?;
+        let router = Router::from_json(&config.rules_json)?;
+        let mut sync = SyncConfig::new(connection, router);
+        if let Some(path) = config.sqlite_path {
+            sync = sync.storage(Storage::File(path.into()));
+        }
+        if let Some(ms) = config.batch_window_ms {
+            sync = sync.batch_window(Duration::from_millis(ms));
+        }
+        let inner = SyncClient::open(sync)?;
+        Ok(Arc::new(Self {
+            inner,
+            runtime,
+            watchers: Mutex::new(Vec::new()),
+            closed: AtomicBool::new(false),
+        }))
+    }
+
+    /// Closes the connection, writes what is pending and stops every list and entity watcher:
+    /// once it returns, no list or entity listener is called again. State watchers see
+    /// `Closed` and end. Idempotent.
+    ///
+    /// Exported as `shutdown`: in Kotlin `close()` is `AutoCloseable`'s, which frees the object
+    /// (and so also shuts down); `shutdown` keeps it readable (`state()`, `get`).
+    #[uniffi::method(name = "shutdown")]
+    pub fn close(&self) {
+        self.closed.store(true, SeqCst);
+        self.inner.close();
+        let watchers = std::mem::take(&mut *self.lock_watchers());
+        for gate in watchers.iter().filter_map(Weak::upgrade) {
+            gate.cancel();
+        }
+    }
+
+    pub fn set_app_state(&self, state: AppState) {
+        self.inner.connection().set_app_state(state.into());
+    }
+
+    pub fn set_network(&self, state: NetworkState) {
+        self.inner.connection().set_network(state.into());
+    }
+
+    /// The connection state now.
+    pub fn state(&self) -> ConnectionState {
+        self.inner.connection().state().into()
+    }
+
+    /// The state now, then every transition; ends after `Closed` or `Failed`.
+    pub fn watch_state(&self, listener: Arc<dyn StateListener>) -> Arc<TaskHandle> {
+        let mut states = self.inner.connection().states();
+        let gate = task::spawn(&self.runtime, move |gate| async move {
+            while let Some(state) = states.next().await {
+                let state: ConnectionState = state.into();
+                if !gate.deliver(|| listener.on_state(state)) {
+                    break;
+                }
+            }
+        });
+        Arc::new(TaskHandle::new(gate))
+    }
+
+    /// The list now, then one update per batch that changes it. `view_json`: the core's
+    /// `ListView` JSON (`{"kind", "filter"?, "sort"?, "limit"?}`).
+    pub fn watch_list(
+        &self,
+        view_json: String,
+        listener: Arc<dyn ListListener>,
+    ) -> Result<Arc<TaskHandle>, TetherError> {
+        let view: ListView = serde_json::from_str(&view_json)?;
+        self.ensure_open()?;
+        let mut updates = self.inner.watch_list(view);
+        let gate = task::spawn(&self.runtime, move |gate| async move {
+            while let Some(update) = updates.recv().await {
+                let update = update.into();
+                if !gate.deliver(|| listener.on_update(update)) {
+                    break;
+                }
+            }
+        });
+        Ok(self.track(gate))
+    }
+
+    /// The entity now (`json` is `None` if absent), then one update per batch that changes it.
+    pub fn watch_entity(
+        &self,
+        kind: String,
+        id: String,
+        listener: Arc<dyn EntityListener>,
+    ) -> Result<Arc<TaskHandle>, TetherError> {
+        self.ensure_open()?;
+        let mut updates = self.inner.watch_entity(EntityKey::new(kind, id));
+        let gate = task::spawn(&self.runtime, move |gate| async move {
+            while let Some(update) = updates.recv().await {
+                let update = update.into();
+                if !gate.deliver(|| listener.on_update(update)) {
+                    break;
+                }
+            }
+        });
+        Ok(self.track(gate))
+    }
+
+    /// The entity now, as JSON.
+    pub fn get(&self, kind: String, id: String) -> Option<String> {
+        self.inner.get(&EntityKey::new(kind, id)).map(|v| v.to_string())
+    }
+
+    /// Seeds or refreshes `kind` from the host's own fetch, under the version guard.
+    /// `entities_json`: `[{"id": "…", "value": {…}, "version": 123?}]`.
+    pub fn hydrate(
+        &self,
+        kind: String,
+        entities_json: String,
+    ) -> Result<HydrateReport, TetherError> {
+        let entities: Vec<HydrateEntity> = serde_json::from_str(&entities_json)?;
+        let entities =
+            entities.into_iter().map(|e| (e.id, e.value, e.version.map(Version))).collect();
+        Ok(self.inner.hydrate(&kind, entities).into())
+    }
+
+    /// Logout: wipes the cache, dedup ids, resume point and the file's contents.
+    pub fn clear(&self) -> Result<(), TetherError> {
+        Ok(self.inner.clear()?)
+    }
+
+    /// Counters since open.
+    pub fn stats(&self) -> Stats {
+        self.inner.stats().into()
+    }
+}
+
+impl TetherClient {
+    fn ensure_open(&self) -> Result<(), TetherError> {
+        if self.closed.load(SeqCst) {
+            Err(TetherError::Closed)
+        } else {
+            Ok(())
+        }
+    }
+
+    fn track(&self, gate: Arc<Gate>) -> Arc<TaskHandle> {
+        let mut watchers = self.lock_watchers();
+        watchers.retain(|w| w.upgrade().is_some_and(|g| !g.is_cancelled()));
+        watchers.push(Arc::downgrade(&gate));
+        drop(watchers);
+        // A close that raced with this call still stops the watcher.
+        if self.closed.load(SeqCst) {
+            gate.cancel();
+        }
+        Arc::new(TaskHandle::new(gate))
+    }
+
+    fn lock_watchers(&self) -> std::sync::MutexGuard<'_, Vec<Weak<Gate>>> {
+        self.watchers.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+impl Drop for TetherClient {
+    fn drop(&mut self) {
+        self.close();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::types::ListUpdate;
+    use std::sync::mpsc;
+
+    const RULES: &str = r#"{"version": 1, "rules": []}"#;
+
+    fn config(url: &str, rules: &str) -> ClientConfig {
+        ClientConfig {
+            url: url.into(),
+            headers: Default::default(),
+            rules_json: rules.into(),
+            sqlite_path: None,
+            batch_window_ms: None,
+            watchdog_ms: None,
+            initial_retry_ms: None,
+        }
+    }
+
+    /// Nothing listens on port 1: the client retries in the background; the cache works.
+    fn offline_client() -> Arc<TetherClient> {
+        TetherClient::open(config("http://127.0.0.1:1/events", RULES)).expect("valid")
+    }
+
+    /// Panics on the first update, then forwards.
+    struct Panicky(Mutex<bool>, mpsc::Sender<ListUpdate>);
+    impl ListListener for Panicky {
+        fn on_update(&self, update: ListUpdate) -> Result<(), TetherError> {
+            let first = std::mem::replace(&mut *self.0.lock().expect("lock"), false);
+            assert!(!first, "listener panics on its first update");
+            self.1.send(update).map_err(|e| TetherError::Internal { reason: e.to_string() })
+        }
+    }
+
+    #[test]
+    fn open_maps_errors() {
+        let err = |c| TetherClient::open(c).expect_err("refused");
+        assert!(matches!(err(config("not a url", RULES)), TetherError::Config { .. }));
+        assert!(matches!(err(config("ftp://x/", RULES)), TetherError::Config { .. }));
+        assert!(matches!(err(config("http://x/", "{")), TetherError::Rules { .. }));
+        let mut bad_header = config("http://x/", RULES);
+        bad_header.headers.insert("bad name".into(), "v".into());
+        assert!(matches!(err(bad_header), TetherError::Config { .. }));
+        let mut dir = config("http://x/", RULES);
+        dir.sqlite_path = Some("/nonexistent-dir/x/y.db".into());
+        assert!(matches!(err(dir), TetherError::Storage { .. }));
+    }
+
+    #[test]
+    fn a_panicking_list_listener_keeps_its_watcher() {
+        let client = offline_client();
+        let (tx, rx) = mpsc::channel();
+        let handle = client
+            .watch_list(r#"{"kind": "session"}"#.into(), Arc::new(Panicky(Mutex::new(true), tx)))
+            .expect("watch");
+        // The first update (the empty list) panicked inside the listener; the next arrives.
+        let report = client
+            .hydrate("session".into(), r#"[{"id": "a", "value": {"n": 1}, "version": 2}]"#.into())
+            .expect("hydrate");
+        assert_eq!(report.applied, 1);
+        let update = rx.recv_timeout(Duration::from_secs(5)).expect("delivered after the panic");
+        assert_eq!(update.added, vec!["a".to_string()]);
+        assert_eq!(update.items[0].json, r#"{"n":1}"#);
+        assert_eq!(client.get("session".into(), "a".into()).as_deref(), Some(r#"{"n":1}"#));
+        handle.cancel();
+    }
+
+    #[test]
+    fn close_stops_watchers_and_refuses_new_ones() {
+        let client = offline_client();
+        let (tx, rx) = mpsc::channel();
+        let handle = client
+            .watch_list(r#"{"kind": "session"}"#.into(), Arc::new(Panicky(Mutex::new(false), tx)))
+            .expect("watch");
+        assert!(rx.recv_timeout(Duration::from_secs(5)).expect("first value").items.is_empty());
+        client.close();
+        assert!(handle.is_cancelled());
+        client.hydrate("session".into(), r#"[{"id": "b", "value": {}}]"#.into()).expect("ok");
+        assert!(rx.recv_timeout(Duration::from_millis(200)).is_err(), "nothing after close");
+        assert!(matches!(client.state(), ConnectionState::Closed { .. }));
+        let (tx, _rx) = mpsc::channel();
+        let again =
+            client.watch_list(r#"{"kind": "x"}"#.into(), Arc::new(Panicky(Mutex::new(false), tx)));
+        assert_eq!(again.err(), Some(TetherError::Closed));
+    }
+
+    #[test]
+    fn bad_view_and_hydrate_json_are_config_errors() {
+        let client = offline_client();
+        let (tx, _rx) = mpsc::channel();
+        let listener = Arc::new(Panicky(Mutex::new(false), tx));
+        let bad_view = client.watch_list(r#"{"kind": "s", "sortt": []}"#.into(), listener);
+        assert!(matches!(bad_view.err(), Some(TetherError::Config { .. })));
+        let bad = client.hydrate("s".into(), r#"{"id": "a"}"#.into());
+        assert!(matches!(bad, Err(TetherError::Config { .. })));
+    }
+}

@@ -1,0 +1,55 @@
+//! # tether-ffi
+//!
+//! UniFFI (proc-macros, library mode) wrappers over [`tether_core::SyncClient`] for Kotlin and
+//! Swift. This crate translates; it never decides: every behaviour lives in `tether-core`.
+//!
+//! | file | job |
+//! | --- | --- |
+//! | `client.rs` | `TetherClient`: the exported object over `SyncClient` |
+//! | `types.rs` | records and enums that cross the FFI, and their conversions from core types |
+//! | `listeners.rs` | the foreign listener traits (`with_foreign`) |
+//! | `task.rs` | `TaskHandle` and the delivery gate: no callback after `cancel()` returns, no panic escapes |
+//! | `error.rs` | `TetherError`, the one FFI error enum, and every mapping into it |
+//! | `runtime.rs` | the one tokio runtime the client and its watchers run on |
+//! | `logging.rs` | `init_logging`: `tracing` to stderr |
+//!
+//! Values that would be heavy as records (entities, views, hydrate input) cross as JSON strings.
+
+mod client;
+mod error;
+mod listeners;
+mod logging;
+mod runtime;
+mod task;
+mod types;
+
+pub use client::TetherClient;
+pub use error::TetherError;
+pub use listeners::{EntityListener, ListListener, StateListener};
+pub use logging::init_logging;
+pub use task::TaskHandle;
+pub use types::{
+    AppState, ClientConfig, CloseReason, ConnectionErrorInfo, ConnectionState, EntityUpdate,
+    HydrateReport, ListItem, ListUpdate, NetworkState, Stats, SuspendReason,
+};
+
+uniffi::setup_scaffolding!();
+
+/// Proves UniFFI's scaffolding (what every export above goes through) turns a panic into an
+/// error status instead of unwinding into the foreign caller.
+#[cfg(test)]
+#[uniffi::export]
+fn panic_probe() -> u32 {
+    panic!("probe")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_panic_in_an_export_does_not_unwind_across_the_ffi() {
+        let mut status = uniffi::RustCallStatus::default();
+        let value = super::uniffi_tether_ffi_fn_func_panic_probe(&mut status);
+        assert_eq!(status.code, uniffi::RustCallStatusCode::UnexpectedError);
+        assert_eq!(value, 0, "the FFI default is returned");
+    }
+}

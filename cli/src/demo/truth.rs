@@ -17,6 +17,7 @@ pub(super) fn fold(
             event_type: event.event.as_deref().unwrap_or("message"),
             data: &event.data,
             id: event.id.as_deref().unwrap_or(""),
+            has_own_id: event.id.is_some(),
         };
         if let Routed::Op { op, .. } = router.route(&event) {
             // A refused op is refused for the client too; the comparison will tell.

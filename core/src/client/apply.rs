@@ -28,8 +28,6 @@ pub(crate) struct SyncState {
     pending_applied: u64,
     /// A batch whose write failed: merged into the next one.
     unsaved: Option<WriteBatch>,
-    /// The id of the previous event: an event that repeats it carried no `id:` field of its own.
-    previous_event_id: Option<String>,
     /// Event types already reported as unmatched (a signal each, once).
     unmatched_reported: HashSet<String>,
     /// Whether any event id was ever known (stored or received).
@@ -56,7 +54,6 @@ impl SyncState {
             pending_last_event_id: None,
             pending_applied: 0,
             unsaved: None,
-            previous_event_id: None,
             unmatched_reported: HashSet::new(),
             has_resume_point,
         }
@@ -66,23 +63,23 @@ impl SyncState {
     pub(crate) fn ingest(&mut self, event: &Event, now: Instant) {
         self.stats.received += 1;
         // `event.id` is the last event id at dispatch: an event without its own `id:` field
-        // repeats its predecessor's. Only a fresh id identifies the event itself.
-        let own_id = (!event.id.is_empty()
-            && self.previous_event_id.as_deref() != Some(event.id.as_str()))
-        .then_some(event.id.as_str());
-        if !event.id.is_empty() {
-            self.pending_last_event_id = Some(event.id.clone());
-            self.has_resume_point = true;
-        }
+        // inherits its predecessor's, which does not identify it.
+        let own_id = (event.has_own_id && !event.id.is_empty()).then_some(event.id.as_str());
         let routed = self.router.route(&event.as_event_ref());
         let dedup_id = match &routed {
             Routed::Op { dedup_id: Some(id), .. } if own_id.is_none() => Some(id.as_str()),
             _ => own_id,
         };
         let verdict = self.dedup.check(dedup_id, &event.event_type, &event.data, now);
-        self.previous_event_id = Some(event.id.clone());
         match verdict {
-            Verdict::Fresh => {}
+            Verdict::Fresh => {
+                // Only an event taken into account moves the resume point: a repeated old
+                // event must not move it back.
+                if !event.id.is_empty() {
+                    self.pending_last_event_id = Some(event.id.clone());
+                    self.has_resume_point = true;
+                }
+            }
             Verdict::DuplicateId => {
                 self.stats.duplicate_ids += 1;
                 return;

@@ -222,9 +222,10 @@ impl Parser {
     /// An empty line: the last event ID string takes the ID buffer (always), then an event is
     /// dispatched if the data buffer is not empty; data and type buffers are reset either way.
     fn dispatch<S: FnMut(Frame<'_>)>(&mut self, borrowed: &mut BorrowedData<'_>, sink: &mut S) {
-        if self.id_changed {
+        // `id_changed` means this block had an `id:` field: the event's own id.
+        let has_own_id = std::mem::take(&mut self.id_changed);
+        if has_own_id {
             self.last_event_id.clone_from(&self.id_buffer);
-            self.id_changed = false;
         }
         let data = match borrowed.take() {
             Some(text) => Some(text),
@@ -237,7 +238,8 @@ impl Parser {
         if let Some(data) = data {
             let event_type =
                 if self.event_type.is_empty() { "message" } else { self.event_type.as_str() };
-            sink(Frame::Event(EventRef { event_type, data, id: &self.last_event_id }));
+            let id = &self.last_event_id;
+            sink(Frame::Event(EventRef { event_type, data, id, has_own_id }));
             self.data.clear();
         }
         self.event_type.clear();

@@ -24,6 +24,9 @@ pub struct EventRef<'a> {
     pub data: &'a str,
     /// The stream's last event ID at dispatch time (the last `id:` seen, which persists).
     pub id: &'a str,
+    /// Whether this event's own block had an `id:` field. Without one, `id` is inherited from
+    /// an earlier event, so it does not identify this event (for dedup, say).
+    pub has_own_id: bool,
 }
 
 impl EventRef<'_> {
@@ -34,6 +37,7 @@ impl EventRef<'_> {
             event_type: self.event_type.to_owned(),
             data: self.data.to_owned(),
             id: self.id.to_owned(),
+            has_own_id: self.has_own_id,
         }
     }
 }
@@ -47,12 +51,19 @@ pub struct Event {
     pub data: String,
     /// The last event ID at dispatch time.
     pub id: String,
+    /// Whether this event's own block had an `id:` field (see [`EventRef::has_own_id`]).
+    pub has_own_id: bool,
 }
 
 impl Event {
     /// Borrows this event as an [`EventRef`].
     pub fn as_event_ref(&self) -> EventRef<'_> {
-        EventRef { event_type: &self.event_type, data: &self.data, id: &self.id }
+        EventRef {
+            event_type: &self.event_type,
+            data: &self.data,
+            id: &self.id,
+            has_own_id: self.has_own_id,
+        }
     }
 }
 
@@ -62,9 +73,11 @@ mod tests {
 
     #[test]
     fn to_owned_and_back() {
-        let r = EventRef { event_type: "t", data: "d\ne", id: "7" };
+        let r = EventRef { event_type: "t", data: "d\ne", id: "7", has_own_id: true };
         let owned = r.to_owned();
-        assert_eq!(owned, Event { event_type: "t".into(), data: "d\ne".into(), id: "7".into() });
+        let expected =
+            Event { event_type: "t".into(), data: "d\ne".into(), id: "7".into(), has_own_id: true };
+        assert_eq!(owned, expected);
         assert_eq!(owned.as_event_ref(), r);
     }
 }

@@ -265,7 +265,8 @@ mod tests {
         let mut out = Vec::new();
         let mut sink = |frame: Frame<'_>| {
             out.push(match frame {
-                Frame::Event(event) => Out::Event(event.to_owned()),
+                // Compared by type, data and id; `has_own_id` has its own test.
+                Frame::Event(event) => Out::Event(Event { has_own_id: false, ..event.to_owned() }),
                 Frame::Comment(text) => Out::Comment(text.to_owned()),
                 Frame::Retry(ms) => Out::Retry(ms),
             })
@@ -278,7 +279,26 @@ mod tests {
     }
 
     fn ev(event_type: &str, data: &str, id: &str) -> Out {
-        Out::Event(Event { event_type: event_type.into(), data: data.into(), id: id.into() })
+        let (event_type, data, id) = (event_type.into(), data.into(), id.into());
+        Out::Event(Event { event_type, data, id, has_own_id: false })
+    }
+
+    #[test]
+    fn has_own_id_tells_an_id_field_from_an_inherited_id() {
+        let mut p = Parser::default();
+        let mut own = Vec::new();
+        let stream =
+            b"id: 1\ndata: a\n\ndata: b\n\nid: 1\ndata: c\n\nid\ndata: d\n\nid: x\0y\ndata: e\n\n";
+        p.feed(stream, &mut |frame| {
+            if let Frame::Event(e) = frame {
+                own.push((e.id.to_owned(), e.has_own_id));
+            }
+        })
+        .expect("within limits");
+        let expected = [("1", true), ("1", false), ("1", true), ("", true), ("", false)];
+        let expected: Vec<(String, bool)> =
+            expected.iter().map(|(id, own)| (id.to_string(), *own)).collect();
+        assert_eq!(own, expected, "an id with NUL is ignored, so it is not the event's own");
     }
 
     #[test]

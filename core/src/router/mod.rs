@@ -71,7 +71,7 @@ use compiled::Compiled;
 ///          "id": "/id", "payload": "", "version": "/rev", "version_format": "number"}]}"#,
 /// )?;
 /// let event =
-///     EventRef { event_type: "todo.updated", data: r#"{"id":7,"title":"x","rev":3}"#, id: "" };
+///     EventRef { event_type: "todo.updated", data: r#"{"id":7,"title":"x","rev":3}"#, id: "", has_own_id: false };
 /// let Routed::Op { op: Op::Merge { key, version, .. }, rule: 0, .. } = router.route(&event) else {
 ///     panic!("the rule matches");
 /// };
@@ -121,7 +121,7 @@ mod tests {
     }
 
     fn route(router: &Router, event_type: &str, data: &str) -> Routed {
-        router.route(&EventRef { event_type, data, id: "" })
+        router.route(&EventRef { event_type, data, id: "", has_own_id: false })
     }
 
     fn rule_of(routed: &Routed) -> Option<usize> {

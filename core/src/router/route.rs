@@ -185,7 +185,7 @@ mod tests {
     }
 
     fn route(router: &Router, event_type: &str, data: &str) -> Routed {
-        router.route(&EventRef { event_type, data, id: "" })
+        router.route(&EventRef { event_type, data, id: "", has_own_id: false })
     }
 
     fn op(routed: Routed) -> Op {

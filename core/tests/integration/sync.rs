@@ -403,3 +403,37 @@ fn bad_rules_are_refused_with_errors_that_name_the_rule() {
         Err(tether_core::RulesError::UnsupportedVersion(2))
     ));
 }
+
+/// Regressions found by the crash test: the newest event repeated right after itself was applied
+/// twice (its id looked inherited), and a repeated old event moved the stored resume point back.
+#[tokio::test(start_paused = true)]
+async fn repeats_of_the_newest_event_are_dropped_and_old_repeats_never_move_the_resume_point() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("cache.db");
+    let server = TestServer::start().await.expect("server");
+    {
+        let client = open(&server, Storage::File(db.clone()));
+        let mut list = client.watch_list(sessions());
+        let mut states = client.connection().states();
+        wait_open(&mut states).await;
+        server.publish(created("e1", 1, "s1", "One"));
+        server.publish(updated("e2", 2, "s1", json!({ "progress": 10 })));
+        server.resend(2);
+        server.publish(updated("e3", 3, "s1", json!({ "progress": 20 })));
+        server.resend(1);
+        server.publish(created("e4", 4, "s2", "Two"));
+        list_becomes(&mut list, &["s1", "s2"]).await;
+        server.resend(3);
+        server.publish(created("e5", 5, "s3", "Three"));
+        list_becomes(&mut list, &["s1", "s3", "s2"]).await;
+        let stats = client.stats();
+        assert_eq!((stats.applied, stats.duplicate_ids), (5, 3), "{stats:?}");
+        client.close();
+    }
+    let client = open(&server, Storage::File(db));
+    let mut states = client.connection().states();
+    wait_open(&mut states).await;
+    let resumed = server.requests().last().and_then(|r| r.last_event_id.clone());
+    assert_eq!(resumed.as_deref(), Some("e5"));
+    client.close();
+}

@@ -3,6 +3,7 @@
 mod demo;
 mod parse;
 mod serve;
+mod sync;
 mod tail;
 
 use clap::{Parser, Subcommand};
@@ -25,6 +26,8 @@ enum Command {
     Parse(parse::Args),
     /// Run the scriptable test server as a mock backend.
     Serve(serve::Args),
+    /// Follow an endpoint into a local cache (SQLite with --db) and watch it live.
+    Sync(sync::Args),
 }
 
 fn main() -> ExitCode {
@@ -34,5 +37,6 @@ fn main() -> ExitCode {
         Command::Tail(args) => tail::run(args),
         Command::Parse(args) => parse::run(args),
         Command::Serve(args) => serve::run(args),
+        Command::Sync(args) => sync::run(args),
     }
 }

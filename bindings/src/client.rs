@@ -2,15 +2,20 @@
 //! the core; watchers forward a core stream to a foreign listener (`task.rs`).
 
 use crate::error::TetherError;
-use crate::listeners::{EntityListener, ListListener, StateListener};
+use crate::listeners::{EntityListener, ListListener, SignalListener, StateListener};
 use crate::task::{self, Gate, TaskHandle};
-use crate::types::{AppState, ClientConfig, ConnectionState, HydrateReport, NetworkState, Stats};
+use crate::token::TokenAdapter;
+use crate::types::{
+    AppState, ClientConfig, ConnectionMetrics, ConnectionState, HydrateReport, NetworkState,
+    SyncStats,
+};
 use serde::Deserialize;
 use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 use tether_core::{
-    ConnectionConfig, EntityKey, ListView, Router, Storage, SyncClient, SyncConfig, Version,
+    ConnectionConfig, DedupConfig, EntityKey, ListView, ParserLimits, Router, Storage, SyncClient,
+    SyncConfig, Version,
 };
 
 /// A live, persisted, deduplicated cache of server state, fed by one SSE connection.
@@ -41,24 +46,56 @@ impl TetherClient {
     pub fn open(config: ClientConfig) -> Result<Arc<Self>, TetherError> {
         let runtime = crate::runtime::handle()
             .map_err(|e| TetherError::from(tether_core::ConfigError::Runtime(e)))?;
+        let ms = Duration::from_millis;
         let mut builder = ConnectionConfig::builder(config.url).runtime(runtime.clone());
         for (name, value) in config.headers {
             builder = builder.header(name, value);
         }
-        if let Some(ms) = config.watchdog_ms {
-            builder = builder.watchdog(Some(Duration::from_millis(ms)));
+        if let Some(provider) = config.token_provider {
+            builder = builder.token_provider(Arc::new(TokenAdapter(provider)));
         }
-        if let Some(ms) = config.initial_retry_ms {
-            builder = builder.initial_retry_delay(Duration::from_millis(ms));
+        if let Some(v) = config.watchdog_ms {
+            builder = builder.watchdog(Some(ms(v)));
+        }
+        if let Some(v) = config.initial_retry_ms {
+            builder = builder.initial_retry_delay(ms(v));
+        }
+        if let Some(v) = config.max_retry_ms {
+            builder = builder.max_retry_delay(ms(v));
+        }
+        builder = builder.max_reconnect_attempts(config.max_reconnect_attempts);
+        if let Some(v) = config.background_grace_ms {
+            builder = builder.background_grace(ms(v));
+        }
+        if let Some(id) = config.last_event_id {
+            builder = builder.last_event_id(id);
+        }
+        if config.max_line_bytes.is_some() || config.max_event_bytes.is_some() {
+            let default = ParserLimits::default();
+            builder = builder.parser_limits(ParserLimits {
+                max_line_bytes: size(config.max_line_bytes, default.max_line_bytes),
+                max_event_bytes: size(config.max_event_bytes, default.max_event_bytes),
+            });
         }
         let connection = builder.build()?;
         let router = Router::from_json(&config.rules_json)?;
-        let mut sync = SyncConfig::new(connection, router);
+        let mut sync = SyncConfig::new(connection, router)
+            .recover_unreadable_storage(config.recover_unreadable_storage);
         if let Some(path) = config.sqlite_path {
             sync = sync.storage(Storage::File(path.into()));
         }
-        if let Some(ms) = config.batch_window_ms {
-            sync = sync.batch_window(Duration::from_millis(ms));
+        if let Some(name) = config.stream_name {
+            sync = sync.stream_name(name);
+        }
+        if let Some(v) = config.batch_window_ms {
+            sync = sync.batch_window(ms(v));
+        }
+        if let Some(capacity) = config.dedup_id_capacity {
+            let default = DedupConfig::default();
+            sync = sync.dedup(DedupConfig {
+                id_capacity: size(Some(capacity), default.id_capacity),
+                ..default
+            });
         }
         let inner = SyncClient::open(sync)?;
         Ok(Arc::new(Self {
@@ -91,6 +128,22 @@ impl TetherClient {
 
     pub fn set_network(&self, state: NetworkState) {
         self.inner.connection().set_network(state.into());
+    }
+
+    /// Drops the current stream (or attempt) and reconnects at once, resuming with
+    /// `Last-Event-ID`.
+    pub fn restart(&self) {
+        self.inner.connection().restart();
+    }
+
+    /// The connection's counters now.
+    pub fn metrics(&self) -> ConnectionMetrics {
+        self.inner.connection().metrics().into()
+    }
+
+    /// The resume point now (`""` before any event id).
+    pub fn last_event_id(&self) -> String {
+        self.inner.connection().last_event_id()
     }
 
     /// The connection state now.
@@ -153,6 +206,24 @@ impl TetherClient {
         Ok(self.track(gate))
     }
 
+    /// Signals for the host (resync, discontinuity, unmatched events, errors), from now on.
+    pub fn watch_signals(
+        &self,
+        listener: Arc<dyn SignalListener>,
+    ) -> Result<Arc<TaskHandle>, TetherError> {
+        self.ensure_open()?;
+        let mut signals = self.inner.signals();
+        let gate = task::spawn(&self.runtime, move |gate| async move {
+            while let Some(signal) = signals.recv().await {
+                let signal = signal.into();
+                if !gate.deliver(|| listener.on_signal(signal)) {
+                    break;
+                }
+            }
+        });
+        Ok(self.track(gate))
+    }
+
     /// The entity now, as JSON.
     pub fn get(&self, kind: String, id: String) -> Option<String> {
         self.inner.get(&EntityKey::new(kind, id)).map(|v| v.to_string())
@@ -177,7 +248,7 @@ impl TetherClient {
     }
 
     /// Counters since open.
-    pub fn stats(&self) -> Stats {
+    pub fn stats(&self) -> SyncStats {
         self.inner.stats().into()
     }
 }
@@ -208,6 +279,11 @@ impl TetherClient {
     }
 }
 
+/// A size from the FFI's `u64`, saturating on 32-bit targets.
+fn size(value: Option<u64>, default: usize) -> usize {
+    value.map_or(default, |v| usize::try_from(v).unwrap_or(usize::MAX))
+}
+
 impl Drop for TetherClient {
     fn drop(&mut self) {
         self.close();
@@ -227,10 +303,20 @@ mod tests {
             url: url.into(),
             headers: Default::default(),
             rules_json: rules.into(),
+            token_provider: None,
             sqlite_path: None,
+            recover_unreadable_storage: false,
+            stream_name: None,
             batch_window_ms: None,
             watchdog_ms: None,
             initial_retry_ms: None,
+            max_retry_ms: None,
+            max_reconnect_attempts: None,
+            background_grace_ms: None,
+            last_event_id: None,
+            max_line_bytes: None,
+            max_event_bytes: None,
+            dedup_id_capacity: None,
         }
     }
 
@@ -261,6 +347,47 @@ mod tests {
         let mut dir = config("http://x/", RULES);
         dir.sqlite_path = Some("/nonexistent-dir/x/y.db".into());
         assert!(matches!(err(dir), TetherError::Storage { .. }));
+    }
+
+    #[test]
+    fn the_other_options_reach_the_core_and_are_validated() {
+        let err = |c| TetherClient::open(c).expect_err("refused");
+        let mut zero_line = config("http://x/", RULES);
+        zero_line.max_line_bytes = Some(0);
+        assert!(matches!(err(zero_line), TetherError::Config { .. }));
+        let mut retry = config("http://x/", RULES);
+        (retry.initial_retry_ms, retry.max_retry_ms) = (Some(5_000), Some(1_000));
+        assert!(matches!(err(retry), TetherError::Config { .. }));
+        let mut id = config("http://x/", RULES);
+        id.last_event_id = Some("1\r\nX-Evil: 1".into());
+        assert!(matches!(err(id), TetherError::Config { .. }));
+        let mut all = config("http://127.0.0.1:1/events", RULES);
+        all.max_retry_ms = Some(2_000);
+        all.max_reconnect_attempts = Some(3);
+        all.background_grace_ms = Some(0);
+        all.last_event_id = Some("evt-9".into());
+        all.max_event_bytes = Some(4096);
+        all.dedup_id_capacity = Some(10);
+        all.stream_name = Some("s".into());
+        let client = TetherClient::open(all).expect("valid");
+        assert_eq!(client.last_event_id(), "evt-9");
+        assert_eq!(client.metrics().connects, 0);
+    }
+
+    #[test]
+    fn a_corrupt_cache_file_is_storage_unless_recovery_is_asked() {
+        let path =
+            std::env::temp_dir().join(format!("tether-ffi-corrupt-{}.db", std::process::id()));
+        std::fs::write(&path, vec![0x5a_u8; 8192]).expect("write");
+        let mut corrupt = config("http://127.0.0.1:1/events", RULES);
+        corrupt.sqlite_path = Some(path.to_string_lossy().into_owned());
+        let refused = TetherClient::open(corrupt.clone()).expect_err("corrupt");
+        assert!(matches!(refused, TetherError::Storage { .. }), "{refused:?}");
+        corrupt.recover_unreadable_storage = true;
+        let client = TetherClient::open(corrupt).expect("recovered");
+        client.close();
+        drop(client);
+        let _ = std::fs::remove_file(&path);
     }
 
     #[test]

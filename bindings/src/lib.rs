@@ -8,6 +8,7 @@
 //! | `client.rs` | `TetherClient`: the exported object over `SyncClient` |
 //! | `types.rs` | records and enums that cross the FFI, and their conversions from core types |
 //! | `listeners.rs` | the foreign listener traits (`with_foreign`) |
+//! | `token.rs` | the async foreign `TokenProvider` and its adapter to the core's |
 //! | `task.rs` | `TaskHandle` and the delivery gate: no callback after `cancel()` returns, no panic escapes |
 //! | `error.rs` | `TetherError`, the one FFI error enum, and every mapping into it |
 //! | `runtime.rs` | the one tokio runtime the client and its watchers run on |
@@ -21,16 +22,19 @@ mod listeners;
 mod logging;
 mod runtime;
 mod task;
+mod token;
 mod types;
 
 pub use client::TetherClient;
 pub use error::TetherError;
-pub use listeners::{EntityListener, ListListener, StateListener};
+pub use listeners::{EntityListener, ListListener, SignalListener, StateListener};
 pub use logging::init_logging;
 pub use task::TaskHandle;
+pub use token::{TokenProvider, TokenProviderError};
 pub use types::{
-    AppState, ClientConfig, CloseReason, ConnectionErrorInfo, ConnectionState, EntityUpdate,
-    HydrateReport, ListItem, ListUpdate, NetworkState, Stats, SuspendReason,
+    AppState, ClientConfig, CloseReason, ConnectionErrorInfo, ConnectionMetrics, ConnectionState,
+    DiscontinuityReason, EntityUpdate, HydrateReport, ListItem, ListUpdate, NetworkState,
+    SuspendReason, SyncSignal, SyncStats,
 };
 
 uniffi::setup_scaffolding!();

@@ -4,7 +4,7 @@
 //! goes on.
 
 use crate::error::TetherError;
-use crate::types::{ConnectionState, EntityUpdate, ListUpdate};
+use crate::types::{ConnectionState, EntityUpdate, ListUpdate, SyncSignal};
 
 #[uniffi::export(with_foreign)]
 pub trait StateListener: Send + Sync {
@@ -19,4 +19,9 @@ pub trait ListListener: Send + Sync {
 #[uniffi::export(with_foreign)]
 pub trait EntityListener: Send + Sync {
     fn on_update(&self, update: EntityUpdate) -> Result<(), TetherError>;
+}
+
+#[uniffi::export(with_foreign)]
+pub trait SignalListener: Send + Sync {
+    fn on_signal(&self, signal: SyncSignal) -> Result<(), TetherError>;
 }

@@ -1,11 +1,13 @@
 //! Records and enums that cross the FFI, and their conversions from core types. Entity values
 //! cross as JSON strings: a record per entity shape would be heavy and app-specific.
 
+use crate::token::TokenProvider;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// What `TetherClient.open` needs. Optional fields left `None` take the core's documented
 /// defaults (`ConnectionConfigBuilder`, `SyncConfig`).
-#[derive(Debug, Clone, uniffi::Record)]
+#[derive(Clone, uniffi::Record)]
 pub struct ClientConfig {
     /// The stream URL (`http` or `https`).
     pub url: String,
@@ -14,9 +16,20 @@ pub struct ClientConfig {
     pub headers: HashMap<String, String>,
     /// The routing rules, JSON (`docs/rules.md`).
     pub rules_json: String,
+    /// Asked for a bearer token before every attempt, and with `refresh = true` after a
+    /// 401/403 (default: none, no `Authorization` header unless in `headers`).
+    #[uniffi(default = None)]
+    pub token_provider: Option<Arc<dyn TokenProvider>>,
     /// A SQLite file for the cache; `None` keeps it in memory.
     #[uniffi(default = None)]
     pub sqlite_path: Option<String>,
+    /// Start over with an empty file when the stored one is corrupt or from a newer app
+    /// version, instead of failing `open` with `Storage` (default `false`: the host decides).
+    #[uniffi(default = false)]
+    pub recover_unreadable_storage: bool,
+    /// Names the stream's resume point in storage (core default `"default"`).
+    #[uniffi(default = None)]
+    pub stream_name: Option<String>,
     /// Batch window in ms (core default 16).
     #[uniffi(default = None)]
     pub batch_window_ms: Option<u64>,
@@ -26,6 +39,42 @@ pub struct ClientConfig {
     /// First reconnect delay in ms (core default 1 000).
     #[uniffi(default = None)]
     pub initial_retry_ms: Option<u64>,
+    /// Longest reconnect delay in ms (core default 30 000).
+    #[uniffi(default = None)]
+    pub max_retry_ms: Option<u64>,
+    /// Give up (`Failed`) after this many consecutive failed attempts (core default: never).
+    #[uniffi(default = None)]
+    pub max_reconnect_attempts: Option<u32>,
+    /// Time in background before the socket closes, in ms (core default 1 000).
+    #[uniffi(default = None)]
+    pub background_grace_ms: Option<u64>,
+    /// Resume from this event id on the first request (`Last-Event-ID`). A resume point stored
+    /// in `sqlite_path` takes precedence.
+    #[uniffi(default = None)]
+    pub last_event_id: Option<String>,
+    /// Longest SSE line in bytes (core default 1 MiB); a longer one reconnects.
+    #[uniffi(default = None)]
+    pub max_line_bytes: Option<u64>,
+    /// Largest SSE event in bytes (core default 1 MiB); a larger one reconnects.
+    #[uniffi(default = None)]
+    pub max_event_bytes: Option<u64>,
+    /// Event ids remembered for dedup (core default 10 000).
+    #[uniffi(default = None)]
+    pub dedup_id_capacity: Option<u64>,
+}
+
+/// Header values, the URL's query and the last event id may carry credentials: only their
+/// shape is shown.
+impl std::fmt::Debug for ClientConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientConfig")
+            .field("header_names", &self.headers.keys().collect::<Vec<_>>())
+            .field("token_provider", &self.token_provider.is_some())
+            .field("sqlite", &self.sqlite_path.is_some())
+            .field("batch_window_ms", &self.batch_window_ms)
+            .field("watchdog_ms", &self.watchdog_ms)
+            .finish_non_exhaustive()
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
@@ -105,9 +154,10 @@ pub struct HydrateReport {
     pub rejected: u64,
 }
 
-/// The sync client's counters since open (`SyncStats` in the core).
+/// The sync client's counters since open (the core's `SyncStats`; `applied_total` is
+/// persisted with the cache).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Record)]
-pub struct Stats {
+pub struct SyncStats {
     pub received: u64,
     pub applied: u64,
     pub applied_total: u64,
@@ -120,6 +170,52 @@ pub struct Stats {
     pub store_errors: u64,
     pub heartbeats: u64,
     pub storage_errors: u64,
+}
+
+/// The connection's counters (the core's `Metrics`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Record)]
+pub struct ConnectionMetrics {
+    /// Successful opens, the first included.
+    pub connects: u64,
+    /// Attempts made after the first one.
+    pub reconnects: u64,
+    /// Body bytes received (after decompression).
+    pub bytes: u64,
+    /// Events dispatched by the parser.
+    pub events: u64,
+    /// Comment lines (heartbeats, keep-alives).
+    pub comments: u64,
+    /// Ghost connections the watchdog closed.
+    pub watchdog_timeouts: u64,
+    /// Wall-clock time of the last event, ms since the Unix epoch.
+    pub last_event_at_ms: Option<u64>,
+    /// Total time not `Open`, suspended time included, in ms.
+    pub disconnected_ms: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum DiscontinuityReason {
+    /// Reconnected without an event id to resume from.
+    NoResumePoint,
+    /// The server said so (a `resync` for key `"*"`).
+    ServerRequested,
+}
+
+/// Something for the host to act on that is not a cache change (the core's `SyncSignal`).
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
+pub enum SyncSignal {
+    /// The host's copy of `key` is stale: refetch it and `hydrate`.
+    Resync { key: String },
+    /// Events may have been missed and cannot be replayed: refetch what matters.
+    Discontinuity { reason: DiscontinuityReason },
+    /// An event matched no rule (reported once per event type and type value).
+    Unmatched { event_type: String, type_value: Option<String> },
+    /// A rule matched but the event was unusable; `message` names the rule and the problem.
+    RouteError { message: String },
+    /// The cache was wiped by a `clear_all` rule.
+    ClearedByServer,
+    /// A storage write failed; the data stays in memory and the next batch retries.
+    StorageError { message: String },
 }
 
 impl From<AppState> for tether_core::AppState {
@@ -216,7 +312,7 @@ impl From<tether_core::HydrateReport> for HydrateReport {
     }
 }
 
-impl From<tether_core::SyncStats> for Stats {
+impl From<tether_core::SyncStats> for SyncStats {
     fn from(s: tether_core::SyncStats) -> Self {
         Self {
             received: s.received,
@@ -231,6 +327,44 @@ impl From<tether_core::SyncStats> for Stats {
             store_errors: s.store_errors,
             heartbeats: s.heartbeats,
             storage_errors: s.storage_errors,
+        }
+    }
+}
+
+impl From<tether_core::Metrics> for ConnectionMetrics {
+    fn from(m: tether_core::Metrics) -> Self {
+        Self {
+            connects: m.connects,
+            reconnects: m.reconnects,
+            bytes: m.bytes,
+            events: m.events,
+            comments: m.comments,
+            watchdog_timeouts: m.watchdog_timeouts,
+            last_event_at_ms: m.last_event_at_ms,
+            disconnected_ms: u64::try_from(m.disconnected.as_millis()).unwrap_or(u64::MAX),
+        }
+    }
+}
+
+impl From<tether_core::DiscontinuityReason> for DiscontinuityReason {
+    fn from(r: tether_core::DiscontinuityReason) -> Self {
+        match r {
+            tether_core::DiscontinuityReason::NoResumePoint => Self::NoResumePoint,
+            tether_core::DiscontinuityReason::ServerRequested => Self::ServerRequested,
+        }
+    }
+}
+
+impl From<tether_core::SyncSignal> for SyncSignal {
+    fn from(s: tether_core::SyncSignal) -> Self {
+        use tether_core::SyncSignal as S;
+        match s {
+            S::Resync { key } => Self::Resync { key },
+            S::Discontinuity { reason } => Self::Discontinuity { reason: reason.into() },
+            S::Unmatched { event_type, type_value } => Self::Unmatched { event_type, type_value },
+            S::RouteError { message } => Self::RouteError { message },
+            S::ClearedByServer => Self::ClearedByServer,
+            S::StorageError { message } => Self::StorageError { message },
         }
     }
 }

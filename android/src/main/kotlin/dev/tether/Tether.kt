@@ -2,6 +2,7 @@ package dev.tether
 
 import java.util.concurrent.ConcurrentHashMap
 import java.util.concurrent.atomic.AtomicBoolean
+import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.channels.Channel
 import kotlinx.coroutines.channels.SendChannel
 import kotlinx.coroutines.channels.awaitClose
@@ -11,6 +12,7 @@ import kotlinx.coroutines.flow.StateFlow
 import kotlinx.coroutines.flow.asStateFlow
 import kotlinx.coroutines.flow.buffer
 import kotlinx.coroutines.flow.callbackFlow
+import kotlinx.coroutines.withContext
 
 /**
  * The idiomatic Kotlin face of a Tether sync client: the connection state as a [StateFlow],
@@ -71,16 +73,43 @@ class Tether private constructor(private val client: TetherClient) : AutoCloseab
         })
     }
 
+    /**
+     * Signals for the app to act on (refetch after [SyncSignal.Resync] or
+     * [SyncSignal.Discontinuity], unmatched events, storage errors), from the start of the
+     * collection on; no current value. Cancelling the collection cancels the Rust watcher.
+     */
+    fun signals(): Flow<SyncSignal> = watch { channel ->
+        client.watchSignals(object : SignalListener {
+            override fun onSignal(signal: SyncSignal) {
+                channel.trySend(signal)
+            }
+        })
+    }
+
     /** The entity now, as JSON. */
     fun get(kind: String, id: String): String? = client.get(kind, id)
 
-    /** Seeds or refreshes [kind] from the app's own fetch: `[{"id", "value", "version"?}]`. */
-    fun hydrate(kind: String, entitiesJson: String): HydrateReport = client.hydrate(kind, entitiesJson)
+    /**
+     * Seeds or refreshes [kind] from the app's own fetch: `[{"id", "value", "version"?}]`.
+     * Writes to the cache file, so it runs on [Dispatchers.IO].
+     */
+    suspend fun hydrate(kind: String, entitiesJson: String): HydrateReport =
+        withContext(Dispatchers.IO) { client.hydrate(kind, entitiesJson) }
 
-    /** Logout: wipes the cache, the dedup window, the resume point and the file's contents. */
-    fun clear() = client.clear()
+    /** Logout: wipes the cache, the dedup window, the resume point and the file's contents (on [Dispatchers.IO]). */
+    suspend fun clear() = withContext(Dispatchers.IO) { client.clear() }
 
-    fun stats(): Stats = client.stats()
+    /** What the sync client did with the events it received, since open. */
+    fun stats(): SyncStats = client.stats()
+
+    /** The connection's counters: connects, reconnects, bytes, events, time disconnected. */
+    fun metrics(): ConnectionMetrics = client.metrics()
+
+    /** The resume point (`""` before any event id). */
+    fun lastEventId(): String = client.lastEventId()
+
+    /** Drops the current stream and reconnects at once, resuming with `Last-Event-ID`. */
+    fun restart() = client.restart()
 
     fun setAppState(state: AppState) = client.setAppState(state)
 
@@ -118,4 +147,13 @@ class Tether private constructor(private val client: TetherClient) : AutoCloseab
             handle.close()
         }
     }.buffer(Channel.UNLIMITED)
+}
+
+/**
+ * A [TokenProvider] from a suspending lambda: `ClientConfig(..., tokenProvider = TokenProvider { refresh -> auth.token(refresh) })`.
+ * It is asked before every attempt and with `refresh = true` after a 401/403; throw
+ * [TokenProviderException.Fatal] to fail the connection, anything else backs off and retries.
+ */
+fun TokenProvider(block: suspend (refresh: Boolean) -> String?): TokenProvider = object : TokenProvider {
+    override suspend fun token(refresh: Boolean): String? = block(refresh)
 }

@@ -3,7 +3,7 @@
 //! stale by a later hit are skipped on eviction and compacted away.
 
 use super::IdChanges;
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 
 #[derive(Debug)]
@@ -12,7 +12,13 @@ pub(super) struct IdWindow {
     generation: u64,
     latest: HashMap<Arc<str>, u64>,
     order: VecDeque<(u64, Arc<str>)>,
-    changes: IdChanges,
+    /// Ids admitted since the last `take_changes`, in order (may repeat; filtered at take).
+    added: Vec<Arc<str>>,
+    /// Those of `added` still to be reported: an id admitted and evicted within one batch
+    /// never needs to reach storage.
+    pending: HashSet<Arc<str>>,
+    /// Stored ids evicted since the last `take_changes`.
+    evicted: Vec<String>,
 }
 
 impl IdWindow {
@@ -22,7 +28,9 @@ impl IdWindow {
             generation: 0,
             latest: HashMap::new(),
             order: VecDeque::new(),
-            changes: IdChanges::default(),
+            added: Vec::new(),
+            pending: HashSet::new(),
+            evicted: Vec::new(),
         }
     }
 
@@ -43,8 +51,9 @@ impl IdWindow {
         }
         let key: Arc<str> = Arc::from(id);
         self.latest.insert(key.clone(), generation);
-        self.order.push_back((generation, key));
-        self.changes.added.push(id.to_owned());
+        self.order.push_back((generation, key.clone()));
+        self.pending.insert(key.clone());
+        self.added.push(key);
         self.evict();
         true
     }
@@ -56,20 +65,30 @@ impl IdWindow {
             self.latest.insert(key.clone(), self.generation);
             self.order.push_back((self.generation, key));
         }
-        let pending = std::mem::take(&mut self.changes);
+        let evicted = std::mem::take(&mut self.evicted);
         self.evict();
         // Evictions caused by a restore are not news for storage beyond what it already has.
-        self.changes = pending;
+        self.evicted = evicted;
     }
 
     pub(super) fn clear(&mut self) {
         self.latest.clear();
         self.order.clear();
-        self.changes = IdChanges::default();
+        self.added.clear();
+        self.pending.clear();
+        self.evicted.clear();
     }
 
     pub(super) fn take_changes(&mut self) -> IdChanges {
-        std::mem::take(&mut self.changes)
+        let mut added = Vec::with_capacity(self.pending.len());
+        // Each still-pending id once, at its latest admission in this batch.
+        for key in self.added.drain(..).rev() {
+            if self.pending.remove(&key) {
+                added.push(key.to_string());
+            }
+        }
+        added.reverse();
+        IdChanges { added, evicted: std::mem::take(&mut self.evicted) }
     }
 
     fn evict(&mut self) {
@@ -78,10 +97,8 @@ impl IdWindow {
             if self.latest.get(&key) == Some(&generation) {
                 self.latest.remove(&key);
                 // An id added and evicted within one batch never needs to reach storage.
-                if let Some(at) = self.changes.added.iter().position(|a| **a == *key) {
-                    self.changes.added.remove(at);
-                } else {
-                    self.changes.evicted.push(key.to_string());
+                if !self.pending.remove(&key) {
+                    self.evicted.push(key.to_string());
                 }
             }
         }
@@ -130,6 +147,20 @@ mod tests {
         let changes = w.take_changes();
         assert_eq!(changes.added, ["z"]);
         assert_eq!(changes.evicted, ["y"]);
+    }
+
+    #[test]
+    fn a_batch_far_larger_than_the_window_reports_only_the_survivors() {
+        let mut w = IdWindow::new(10);
+        w.restore((0..10).map(|i| format!("stored-{i}")));
+        for i in 0..100_000 {
+            assert!(w.insert(&format!("new-{i}")));
+        }
+        let changes = w.take_changes();
+        let survivors: Vec<String> = (99_990..100_000).map(|i| format!("new-{i}")).collect();
+        assert_eq!(changes.added, survivors);
+        assert_eq!(changes.evicted.len(), 10, "only the stored ids need deleting");
+        assert!(w.added.is_empty() && w.pending.is_empty());
     }
 
     #[test]

@@ -42,7 +42,8 @@ android {
             jniLibs.srcDirs(jniLibsDir)
         }
         getByName("androidTest") {
-            kotlin.srcDirs("src/androidTest/kotlin")
+            // One suite for the JVM runner (scripts/test-kotlin) and the device: src/sharedTest.
+            kotlin.srcDirs("src/androidTest/kotlin", "src/sharedTest/kotlin")
             // The rules the JVM and instrumented suites share (sessions.rules.json).
             assets.srcDirs(File(repoRoot, "tests/fixtures/sync"))
         }

@@ -1,6 +1,7 @@
 //! `tether`: the engine from a terminal. Each subcommand lives in its own module.
 
 mod demo;
+mod headers;
 mod parse;
 mod serve;
 mod sync;

@@ -85,13 +85,7 @@ fn configure(args: &Args, runtime: tokio::runtime::Handle) -> Result<ConnectionC
         .runtime(runtime)
         .deliver_comments(args.comments)
         .http2_prior_knowledge(args.h2c);
-    for (index, raw) in args.headers.iter().enumerate() {
-        let (name, value) = split_header(raw).ok_or_else(|| {
-            // The argument itself is not echoed: it may hold a token.
-            format!("-H argument #{} is not `Name: value` (no ':' found)", index + 1)
-        })?;
-        builder = builder.header(name, value);
-    }
+    builder = crate::headers::add_headers(builder, &args.headers)?;
     if let Some(id) = &args.last_event_id {
         builder = builder.last_event_id(id.as_str());
     }
@@ -101,13 +95,6 @@ fn configure(args: &Args, runtime: tokio::runtime::Handle) -> Result<ConnectionC
     }
     // `ConfigError` messages name headers but never show their values.
     builder.build().map_err(|error| error.to_string())
-}
-
-/// `Name: value` → (`Name`, `value`), both trimmed; `None` without a colon or without a name.
-fn split_header(raw: &str) -> Option<(&str, &str)> {
-    let (name, value) = raw.split_once(':')?;
-    let name = name.trim();
-    (!name.is_empty()).then_some((name, value.trim()))
 }
 
 /// Why the printing loop stopped.
@@ -397,17 +384,6 @@ fn quoted(value: &str) -> String {
 mod tests {
     use super::*;
     use tether_core::ConnectionError;
-
-    #[test]
-    fn headers_split_on_the_first_colon() {
-        assert_eq!(
-            split_header("Authorization: Bearer a:b"),
-            Some(("Authorization", "Bearer a:b"))
-        );
-        assert_eq!(split_header("X-Empty:"), Some(("X-Empty", "")));
-        assert_eq!(split_header("no colon"), None);
-        assert_eq!(split_header(": value"), None);
-    }
 
     #[test]
     fn text_lines() {

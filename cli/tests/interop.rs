@@ -17,7 +17,7 @@ const RUN: Duration = Duration::from_secs(30);
 
 /// `(type, id, data)` of event `i` of the starlette app's fixed sequence (see its docstring).
 fn starlette_event(i: u32) -> (String, String, String) {
-    let event_type = if i % 2 == 0 { "tick" } else { "message" };
+    let event_type = if i.is_multiple_of(2) { "tick" } else { "message" };
     let data = match i % 3 {
         1 => format!(r#"{{"n":{i},"text":"héllo wörld"}}"#),
         2 => format!("tick {i}"),

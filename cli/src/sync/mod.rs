@@ -132,14 +132,8 @@ impl Setup {
             })
             .collect::<Result<Vec<_>, _>>()?;
         kinds.extend(views.iter().map(|view| view.kind.clone()));
-        let mut builder = ConnectionConfig::builder(args.url.as_str()).runtime(runtime);
-        for (index, raw) in args.headers.iter().enumerate() {
-            let (name, value) = split_header(raw).ok_or_else(|| {
-                // The argument itself is not echoed: it may hold a token.
-                format!("-H argument #{} is not `Name: value` (no ':' found)", index + 1)
-            })?;
-            builder = builder.header(name, value);
-        }
+        let builder = ConnectionConfig::builder(args.url.as_str()).runtime(runtime);
+        let builder = crate::headers::add_headers(builder, &args.headers)?;
         // `ConfigError` messages name headers but never show their values.
         let connection = builder.build().map_err(|error| error.to_string())?;
         let storage = match &args.db {
@@ -149,13 +143,6 @@ impl Setup {
         let config = SyncConfig::new(connection, router).storage(storage);
         Ok(Setup { config, views, kinds })
     }
-}
-
-/// `Name: value` → (`Name`, `value`), both trimmed; `None` without a colon or without a name.
-fn split_header(raw: &str) -> Option<(&str, &str)> {
-    let (name, value) = raw.split_once(':')?;
-    let name = name.trim();
-    (!name.is_empty()).then_some((name, value.trim()))
 }
 
 /// The `kind` of every rule (the client has no "every entity" reader: `--dump` lists these).
@@ -329,16 +316,6 @@ impl Out {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn headers_split_on_the_first_colon() {
-        assert_eq!(
-            split_header("Authorization: Bearer a:b"),
-            Some(("Authorization", "Bearer a:b"))
-        );
-        assert_eq!(split_header("no colon"), None);
-        assert_eq!(split_header(": value"), None);
-    }
 
     #[test]
     fn kinds_come_from_every_rule_that_names_one() {

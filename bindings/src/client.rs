@@ -14,8 +14,8 @@ use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 use tether_core::{
-    ConnectionConfig, DedupConfig, EntityKey, ListView, ParserLimits, Router, Storage, SyncClient,
-    SyncConfig, Version,
+    ConnectionConfig, DedupConfig, EntityKey, ListView, ParserLimits, Router, Storage,
+    Subscription, SyncClient, SyncConfig, Version,
 };
 
 /// A live, persisted, deduplicated cache of server state, fed by one SSE connection.
@@ -174,16 +174,8 @@ impl TetherClient {
     ) -> Result<Arc<TaskHandle>, TetherError> {
         let view: ListView = serde_json::from_str(&view_json)?;
         self.ensure_open()?;
-        let mut updates = self.inner.watch_list(view);
-        let gate = task::spawn(&self.runtime, move |gate| async move {
-            while let Some(update) = updates.recv().await {
-                let update = update.into();
-                if !gate.deliver(|| listener.on_update(update)) {
-                    break;
-                }
-            }
-        });
-        Ok(self.track(gate))
+        let updates = self.inner.watch_list(view);
+        Ok(self.forward(updates, move |update| listener.on_update(update.into())))
     }
 
     /// The entity now (`json` is `None` if absent), then one update per batch that changes it.
@@ -194,16 +186,8 @@ impl TetherClient {
         listener: Arc<dyn EntityListener>,
     ) -> Result<Arc<TaskHandle>, TetherError> {
         self.ensure_open()?;
-        let mut updates = self.inner.watch_entity(EntityKey::new(kind, id));
-        let gate = task::spawn(&self.runtime, move |gate| async move {
-            while let Some(update) = updates.recv().await {
-                let update = update.into();
-                if !gate.deliver(|| listener.on_update(update)) {
-                    break;
-                }
-            }
-        });
-        Ok(self.track(gate))
+        let updates = self.inner.watch_entity(EntityKey::new(kind, id));
+        Ok(self.forward(updates, move |update| listener.on_update(update.into())))
     }
 
     /// Signals for the host (resync, discontinuity, unmatched events, errors), from now on.
@@ -212,16 +196,8 @@ impl TetherClient {
         listener: Arc<dyn SignalListener>,
     ) -> Result<Arc<TaskHandle>, TetherError> {
         self.ensure_open()?;
-        let mut signals = self.inner.signals();
-        let gate = task::spawn(&self.runtime, move |gate| async move {
-            while let Some(signal) = signals.recv().await {
-                let signal = signal.into();
-                if !gate.deliver(|| listener.on_signal(signal)) {
-                    break;
-                }
-            }
-        });
-        Ok(self.track(gate))
+        let signals = self.inner.signals();
+        Ok(self.forward(signals, move |signal| listener.on_signal(signal.into())))
     }
 
     /// The entity now, as JSON.
@@ -260,6 +236,23 @@ impl TetherClient {
         } else {
             Ok(())
         }
+    }
+
+    /// Hands every item of `subscription` to `deliver` on the runtime until the handle is
+    /// cancelled or the subscription ends (the watch_* methods differ only in what they deliver).
+    fn forward<T, D>(&self, mut subscription: Subscription<T>, deliver: D) -> Arc<TaskHandle>
+    where
+        T: Send + 'static,
+        D: Fn(T) -> Result<(), TetherError> + Send + Sync + 'static,
+    {
+        let gate = task::spawn(&self.runtime, move |gate| async move {
+            while let Some(item) = subscription.recv().await {
+                if !gate.deliver(|| deliver(item)) {
+                    break;
+                }
+            }
+        });
+        self.track(gate)
     }
 
     fn track(&self, gate: Arc<Gate>) -> Arc<TaskHandle> {

@@ -33,8 +33,8 @@ mod store;
 
 pub use client::{
     DiscontinuityReason, EntitySubscription, EntityUpdate, HydrateReport, ListSubscription,
-    ListUpdate, SignalSubscription, Storage, SyncClient, SyncConfig, SyncError, SyncSignal,
-    SyncStats,
+    ListUpdate, SignalSubscription, Storage, Subscription, SyncClient, SyncConfig, SyncError,
+    SyncSignal, SyncStats,
 };
 pub use connection::{
     AppState, CloseReason, Connection, ConnectionConfig, ConnectionConfigBuilder, ConnectionState,

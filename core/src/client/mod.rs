@@ -12,6 +12,7 @@ pub use signals::{DiscontinuityReason, SyncSignal};
 pub use stats::SyncStats;
 pub use subscriptions::{
     EntitySubscription, EntityUpdate, ListSubscription, ListUpdate, SignalSubscription,
+    Subscription,
 };
 
 use crate::connection::{Connection, ConnectionState, Message, MessageStream, StateStream};

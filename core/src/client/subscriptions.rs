@@ -28,43 +28,31 @@ pub struct EntityUpdate {
     pub value: Option<Value>,
 }
 
-macro_rules! subscription {
-    ($(#[$doc:meta])* $name:ident, $item:ty) => {
-        $(#[$doc])*
-        #[derive(Debug)]
-        pub struct $name {
-            updates: mpsc::UnboundedReceiver<$item>,
-        }
-
-        impl $name {
-            /// The next update; `None` once the client is gone.
-            pub async fn recv(&mut self) -> Option<$item> {
-                self.updates.recv().await
-            }
-
-            /// The next update if one is ready now.
-            pub fn try_recv(&mut self) -> Option<$item> {
-                self.updates.try_recv().ok()
-            }
-        }
-    };
+/// A stream of `T`: the current value first where there is one, then an update per batch.
+/// Dropping it unsubscribes.
+#[derive(Debug)]
+pub struct Subscription<T> {
+    updates: mpsc::UnboundedReceiver<T>,
 }
 
-subscription!(
-    /// Updates of one list view; dropping it unsubscribes.
-    ListSubscription,
-    ListUpdate
-);
-subscription!(
-    /// Updates of one entity; dropping it unsubscribes.
-    EntitySubscription,
-    EntityUpdate
-);
-subscription!(
-    /// Signals for the host ([`SyncSignal`]); dropping it unsubscribes.
-    SignalSubscription,
-    SyncSignal
-);
+impl<T> Subscription<T> {
+    /// The next update; `None` once the client is gone.
+    pub async fn recv(&mut self) -> Option<T> {
+        self.updates.recv().await
+    }
+
+    /// The next update if one is ready now.
+    pub fn try_recv(&mut self) -> Option<T> {
+        self.updates.try_recv().ok()
+    }
+}
+
+/// Updates of one list view.
+pub type ListSubscription = Subscription<ListUpdate>;
+/// Updates of one entity.
+pub type EntitySubscription = Subscription<EntityUpdate>;
+/// Signals for the host ([`SyncSignal`]).
+pub type SignalSubscription = Subscription<SyncSignal>;
 
 #[derive(Debug, Default)]
 pub(crate) struct Subscribers {

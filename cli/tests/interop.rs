@@ -274,6 +274,27 @@ fn served_events(n: u32) -> Vec<(String, String, String)> {
 }
 
 /// How far apart the first and the last event arrived.
+/// The events arrived over time, not in one burst at the end (nginx did not buffer them).
+fn assert_live(run: &support::TailRun) {
+    let spread = spread(run);
+    assert!(spread >= Duration::from_millis(700), "not live: {spread:?}\n{}", run.report());
+}
+
+/// A raw request through nginx asking for gzip: the response head, and the body decompressed
+/// once it contains `until`. Fails unless the response really is gzip-encoded.
+fn gzipped_stream(port: u16, path: &str, until: &str) -> (String, String) {
+    let (head, body) = support::raw_get(
+        port,
+        path,
+        &[("Accept", "text/event-stream"), ("Accept-Encoding", "gzip")],
+        Duration::from_secs(10),
+        |_, body| support::gunzip_partial(&support::dechunk(body)).contains(until),
+    );
+    assert_eq!(support::header(&head, "Content-Encoding"), Some("gzip"), "{head}");
+    let text = support::gunzip_partial(&support::dechunk(&body));
+    (head, text)
+}
+
 fn spread(run: &support::TailRun) -> Duration {
     let times = run.event_times();
     match (times.first(), times.last()) {
@@ -337,23 +358,10 @@ fn nginx_unbuffered_gzip_streams_live_and_compressed() {
     run.assert_exit(0);
     upstream.assert_client_was_early(&run, LEAD);
     assert_eq!(run.events(), served_events(6), "{}", run.report());
-    assert!(
-        spread(&run) >= Duration::from_millis(700),
-        "not live: {:?}\n{}",
-        spread(&run),
-        run.report()
-    );
+    assert_live(&run);
 
     // The wire: a fresh request replays the history (the testkit's default) through nginx.
-    let (head, body) = support::raw_get(
-        nginx.port,
-        "/events",
-        &[("Accept", "text/event-stream"), ("Accept-Encoding", "gzip")],
-        Duration::from_secs(10),
-        |_, body| support::gunzip_partial(&support::dechunk(body)).contains("payload 6"),
-    );
-    assert_eq!(support::header(&head, "Content-Encoding"), Some("gzip"), "{head}");
-    let text = support::gunzip_partial(&support::dechunk(&body));
+    let (_head, text) = gzipped_stream(nginx.port, "/events", "payload 6");
     for i in 1..=6 {
         assert!(text.contains(&format!("id: {i}\n")), "event {i} missing in {text:?}");
     }
@@ -399,22 +407,9 @@ fn nginx_honours_x_accel_buffering_from_sse_starlette() {
     let run = tail(&[&url, "--json", "--max-events", "4"], RUN);
     run.assert_exit(0);
     assert_eq!(run.events(), starlette_events(1..=4), "{}", run.report());
-    assert!(
-        spread(&run) >= Duration::from_millis(700),
-        "not live: {:?}\n{}",
-        spread(&run),
-        run.report()
-    );
-    let (head, body) = support::raw_get(
-        nginx.port,
-        "/events?n=4&gap=0.3",
-        &[("Accept", "text/event-stream"), ("Accept-Encoding", "gzip")],
-        Duration::from_secs(10),
-        |_, body| support::gunzip_partial(&support::dechunk(body)).contains("id: e4"),
-    );
-    assert_eq!(support::header(&head, "Content-Encoding"), Some("gzip"), "{head}");
+    assert_live(&run);
+    let (head, text) = gzipped_stream(nginx.port, "/events?n=4&gap=0.3", "id: e4");
     assert_eq!(support::header(&head, "X-Accel-Buffering"), None, "nginx consumes it: {head}");
-    let text = support::gunzip_partial(&support::dechunk(&body));
     assert!(
         text.contains("id: e3\r\ndata: line 3.1\r\ndata: \r\ndata: line 3.3\r\n\r\n"),
         "{text:?}"

@@ -19,7 +19,7 @@ use crate::connection::{Connection, ConnectionState, Message, MessageStream, Sta
 use crate::dedup::Dedup;
 use crate::op::{EntityKey, Version};
 use crate::persist::{PersistError, Persistence};
-use crate::store::{Applied, ListView, Store};
+use crate::store::{Applied, Entity, ListView, Store};
 use apply::SyncState;
 use serde_json::Value;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -63,7 +63,11 @@ impl SyncClient {
         let snapshot = persistence.load(&config.stream_name)?;
         let mut store = Store::new(config.store_limits);
         store.restore(
-            snapshot.entities.into_iter().map(|(k, v, version)| (k, entity(v, version))).collect(),
+            snapshot
+                .entities
+                .into_iter()
+                .map(|(k, v, version)| (k, Entity::new(v, version)))
+                .collect(),
             snapshot.tombstones,
         );
         let mut dedup = Dedup::new(config.dedup);
@@ -181,10 +185,6 @@ impl Drop for SyncClient {
     fn drop(&mut self) {
         self.close();
     }
-}
-
-fn entity(value: Value, version: Option<Version>) -> crate::store::Entity {
-    crate::store::Entity { value, version }
 }
 
 fn open_storage(config: &SyncConfig) -> Result<Persistence, PersistError> {

@@ -3,6 +3,7 @@
 
 use crate::error::TetherError;
 use crate::listeners::{EntityListener, ListListener, SignalListener, StateListener};
+use crate::shared;
 use crate::task::{self, Gate, TaskHandle};
 use crate::token::TokenAdapter;
 use crate::types::{
@@ -26,6 +27,8 @@ pub struct TetherClient {
     /// Data watchers (lists, entities), stopped by `close`.
     watchers: Mutex<Vec<Weak<Gate>>>,
     closed: AtomicBool,
+    /// What a second open of the same `instance_name` must match.
+    url: shared::Url,
 }
 
 /// One entity in `hydrate`'s JSON array.
@@ -42,68 +45,15 @@ struct HydrateEntity {
 impl TetherClient {
     /// Validates the configuration and rules, opens the cache (a cold start shows the stored
     /// state at once) and starts connecting.
+    ///
+    /// With `instance_name` set and an open instance of that name in the process, returns
+    /// that instance instead (see `ClientConfig.instance_name`).
     #[uniffi::constructor]
     pub fn open(config: ClientConfig) -> Result<Arc<Self>, TetherError> {
-        let runtime = crate::runtime::handle()
-            .map_err(|e| TetherError::from(tether_core::ConfigError::Runtime(e)))?;
-        let ms = Duration::from_millis;
-        let mut builder = ConnectionConfig::builder(config.url).runtime(runtime.clone());
-        for (name, value) in config.headers {
-            builder = builder.header(name, value);
+        match config.instance_name.clone() {
+            Some(name) => shared::open_named(name, config, Self::open_new),
+            None => Self::open_new(config),
         }
-        if let Some(provider) = config.token_provider {
-            builder = builder.token_provider(Arc::new(TokenAdapter(provider)));
-        }
-        if let Some(v) = config.watchdog_ms {
-            builder = builder.watchdog(Some(ms(v)));
-        }
-        if let Some(v) = config.initial_retry_ms {
-            builder = builder.initial_retry_delay(ms(v));
-        }
-        if let Some(v) = config.max_retry_ms {
-            builder = builder.max_retry_delay(ms(v));
-        }
-        builder = builder.max_reconnect_attempts(config.max_reconnect_attempts);
-        if let Some(v) = config.background_grace_ms {
-            builder = builder.background_grace(ms(v));
-        }
-        if let Some(id) = config.last_event_id {
-            builder = builder.last_event_id(id);
-        }
-        if config.max_line_bytes.is_some() || config.max_event_bytes.is_some() {
-            let default = ParserLimits::default();
-            builder = builder.parser_limits(ParserLimits {
-                max_line_bytes: size(config.max_line_bytes, default.max_line_bytes),
-                max_event_bytes: size(config.max_event_bytes, default.max_event_bytes),
-            });
-        }
-        let connection = builder.build()?;
-        let router = Router::from_json(&config.rules_json)?;
-        let mut sync = SyncConfig::new(connection, router)
-            .recover_unreadable_storage(config.recover_unreadable_storage);
-        if let Some(path) = config.sqlite_path {
-            sync = sync.storage(Storage::File(path.into()));
-        }
-        if let Some(name) = config.stream_name {
-            sync = sync.stream_name(name);
-        }
-        if let Some(v) = config.batch_window_ms {
-            sync = sync.batch_window(ms(v));
-        }
-        if let Some(capacity) = config.dedup_id_capacity {
-            let default = DedupConfig::default();
-            sync = sync.dedup(DedupConfig {
-                id_capacity: size(Some(capacity), default.id_capacity),
-                ..default
-            });
-        }
-        let inner = SyncClient::open(sync)?;
-        Ok(Arc::new(Self {
-            inner,
-            runtime,
-            watchers: Mutex::new(Vec::new()),
-            closed: AtomicBool::new(false),
-        }))
     }
 
     /// Closes the connection, writes what is pending and stops every list and entity watcher:
@@ -283,9 +233,88 @@ impl Drop for TetherClient {
     }
 }
 
+impl TetherClient {
+    /// Opens a new client (`open` without the name lookup).
+    fn open_new(config: ClientConfig) -> Result<Arc<Self>, TetherError> {
+        let runtime = crate::runtime::handle()
+            .map_err(|e| TetherError::from(tether_core::ConfigError::Runtime(e)))?;
+        let ms = Duration::from_millis;
+        let url = config.url.clone();
+        let mut builder = ConnectionConfig::builder(config.url)
+            .runtime(runtime.clone())
+            .follow_process_signals(config.follow_process_signals);
+        for (name, value) in config.headers {
+            builder = builder.header(name, value);
+        }
+        if let Some(provider) = config.token_provider {
+            builder = builder.token_provider(Arc::new(TokenAdapter(provider)));
+        }
+        if let Some(v) = config.watchdog_ms {
+            builder = builder.watchdog(Some(ms(v)));
+        }
+        if let Some(v) = config.initial_retry_ms {
+            builder = builder.initial_retry_delay(ms(v));
+        }
+        if let Some(v) = config.max_retry_ms {
+            builder = builder.max_retry_delay(ms(v));
+        }
+        builder = builder.max_reconnect_attempts(config.max_reconnect_attempts);
+        if let Some(v) = config.background_grace_ms {
+            builder = builder.background_grace(ms(v));
+        }
+        if let Some(id) = config.last_event_id {
+            builder = builder.last_event_id(id);
+        }
+        if config.max_line_bytes.is_some() || config.max_event_bytes.is_some() {
+            let default = ParserLimits::default();
+            builder = builder.parser_limits(ParserLimits {
+                max_line_bytes: size(config.max_line_bytes, default.max_line_bytes),
+                max_event_bytes: size(config.max_event_bytes, default.max_event_bytes),
+            });
+        }
+        let connection = builder.build()?;
+        let router = Router::from_json(&config.rules_json)?;
+        let mut sync = SyncConfig::new(connection, router)
+            .recover_unreadable_storage(config.recover_unreadable_storage);
+        if let Some(path) = config.sqlite_path {
+            sync = sync.storage(Storage::File(path.into()));
+        }
+        if let Some(name) = config.stream_name {
+            sync = sync.stream_name(name);
+        }
+        if let Some(v) = config.batch_window_ms {
+            sync = sync.batch_window(ms(v));
+        }
+        if let Some(capacity) = config.dedup_id_capacity {
+            let default = DedupConfig::default();
+            sync = sync.dedup(DedupConfig {
+                id_capacity: size(Some(capacity), default.id_capacity),
+                ..default
+            });
+        }
+        let inner = SyncClient::open(sync)?;
+        Ok(Arc::new(Self {
+            inner,
+            url: shared::Url(url),
+            runtime,
+            watchers: Mutex::new(Vec::new()),
+            closed: AtomicBool::new(false),
+        }))
+    }
+
+    pub(crate) fn url(&self) -> &str {
+        &self.url.0
+    }
+
+    pub(crate) fn is_closed(&self) -> bool {
+        self.closed.load(SeqCst)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::shared::shared_client;
     use crate::types::ListUpdate;
     use std::sync::mpsc;
 
@@ -310,6 +339,10 @@ mod tests {
             max_line_bytes: None,
             max_event_bytes: None,
             dedup_id_capacity: None,
+            // The process-wide signals are global: unit tests running in parallel must not
+            // see each other's (the Kotlin suite and core/tests/process.rs cover them).
+            follow_process_signals: false,
+            instance_name: None,
         }
     }
 
@@ -326,6 +359,32 @@ mod tests {
             assert!(!first, "listener panics on its first update");
             self.1.send(update).map_err(|e| TetherError::Internal { reason: e.to_string() })
         }
+    }
+
+    #[test]
+    fn one_instance_per_name_until_it_is_shut_down() {
+        let named = |url: &str| {
+            let mut c = config(url, RULES);
+            c.instance_name = Some("unit-test-shared".into());
+            c
+        };
+        assert!(shared_client("unit-test-shared".into()).is_none());
+        let first = TetherClient::open(named("http://127.0.0.1:1/a")).expect("first");
+        let second = TetherClient::open(named("http://127.0.0.1:1/a")).expect("second");
+        assert!(Arc::ptr_eq(&first, &second), "the same name opens the same instance");
+        let found = shared_client("unit-test-shared".into()).expect("registered");
+        assert!(Arc::ptr_eq(&first, &found));
+        let other_url = TetherClient::open(named("http://127.0.0.1:1/b")).expect_err("refused");
+        assert!(matches!(other_url, TetherError::Config { .. }), "{other_url:?}");
+        let unnamed = offline_client();
+        assert!(!Arc::ptr_eq(&first, &unnamed), "no name, no sharing");
+
+        first.close();
+        assert!(shared_client("unit-test-shared".into()).is_none(), "closed is not shared");
+        let reopened = TetherClient::open(named("http://127.0.0.1:1/b")).expect("reopened");
+        assert!(!Arc::ptr_eq(&first, &reopened));
+        reopened.close();
+        unnamed.close();
     }
 
     #[test]

@@ -13,6 +13,8 @@
 //! | `error.rs` | `TetherError`, the one FFI error enum, and every mapping into it |
 //! | `runtime.rs` | the one tokio runtime the client and its watchers run on |
 //! | `logging.rs` | `init_logging`: `tracing` to stderr |
+//! | `process.rs` | the process-wide lifecycle and network signals the platform observers report |
+//! | `shared.rs` | named instances: one client per name, shared by native code and JavaScript |
 //!
 //! Values that would be heavy as records (entities, views, hydrate input) cross as JSON strings.
 
@@ -20,7 +22,9 @@ mod client;
 mod error;
 mod listeners;
 mod logging;
+mod process;
 mod runtime;
+mod shared;
 mod task;
 mod token;
 mod types;
@@ -29,6 +33,8 @@ pub use client::TetherClient;
 pub use error::TetherError;
 pub use listeners::{EntityListener, ListListener, SignalListener, StateListener};
 pub use logging::init_logging;
+pub use process::{set_process_app_state, set_process_network};
+pub use shared::shared_client;
 pub use task::TaskHandle;
 pub use token::{TokenProvider, TokenProviderError};
 pub use types::{

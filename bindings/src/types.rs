@@ -61,6 +61,17 @@ pub struct ClientConfig {
     /// Event ids remembered for dedup (core default 10 000).
     #[uniffi(default = None)]
     pub dedup_id_capacity: Option<u64>,
+    /// Follow the process-wide lifecycle and network signals (`set_process_app_state`,
+    /// `set_process_network`) that the platform observers report, and start in their current
+    /// state (default `true`). Off: only this client's `set_app_state` / `set_network` count.
+    #[uniffi(default = true)]
+    pub follow_process_signals: bool,
+    /// Shares this client under a name: while it is open, opening the same name again (from
+    /// Kotlin, Swift or JavaScript in the same process) returns this instance, and
+    /// `shared_client(name)` finds it. Its first configuration wins; a different URL is a
+    /// `Config` error.
+    #[uniffi(default = None)]
+    pub instance_name: Option<String>,
 }
 
 /// Header values, the URL's query and the last event id may carry credentials: only their
@@ -73,6 +84,8 @@ impl std::fmt::Debug for ClientConfig {
             .field("sqlite", &self.sqlite_path.is_some())
             .field("batch_window_ms", &self.batch_window_ms)
             .field("watchdog_ms", &self.watchdog_ms)
+            .field("follow_process_signals", &self.follow_process_signals)
+            .field("instance_name", &self.instance_name)
             .finish_non_exhaustive()
     }
 }

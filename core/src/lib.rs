@@ -36,6 +36,7 @@ pub use client::{
     ListUpdate, SignalSubscription, Storage, Subscription, SyncClient, SyncConfig, SyncError,
     SyncSignal, SyncStats,
 };
+pub use connection::{process_signals, set_process_app_state, set_process_network};
 pub use connection::{
     AppState, CloseReason, Connection, ConnectionConfig, ConnectionConfigBuilder, ConnectionState,
     HeartbeatHint, Message, MessageStream, NetworkState, StateStream, SuspendReason, TokenError,

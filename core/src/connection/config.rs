@@ -23,6 +23,7 @@ pub struct ConnectionConfig {
     pub(crate) max_redirects: usize,
     pub(crate) max_reconnect_attempts: Option<u32>,
     pub(crate) background_grace: Duration,
+    pub(crate) follow_process_signals: bool,
     pub(crate) last_event_id: Option<String>,
     pub(crate) parser_limits: ParserLimits,
     pub(crate) message_buffer: usize,
@@ -114,6 +115,7 @@ pub struct ConnectionConfigBuilder {
     max_redirects: usize,
     max_reconnect_attempts: Option<u32>,
     background_grace: Duration,
+    follow_process_signals: bool,
     last_event_id: Option<String>,
     parser_limits: ParserLimits,
     message_buffer: usize,
@@ -143,6 +145,7 @@ impl ConnectionConfigBuilder {
             max_redirects: 10,
             max_reconnect_attempts: None,
             background_grace: Duration::from_secs(1),
+            follow_process_signals: true,
             last_event_id: None,
             parser_limits: ParserLimits::default(),
             message_buffer: 1024,
@@ -266,6 +269,16 @@ impl ConnectionConfigBuilder {
         self
     }
 
+    /// Follow the process-wide lifecycle and network signals
+    /// ([`set_process_app_state`](crate::set_process_app_state),
+    /// [`set_process_network`](crate::set_process_network)) and start in their current state
+    /// (default `true`). Turn it off for a connection that must run in the background (a
+    /// background task's sync), and drive it with `set_app_state` / `set_network` alone.
+    pub fn follow_process_signals(mut self, follow: bool) -> Self {
+        self.follow_process_signals = follow;
+        self
+    }
+
     /// Resume from this event id: sent as `Last-Event-ID` from the first request (default: none).
     pub fn last_event_id(mut self, id: impl Into<String>) -> Self {
         self.last_event_id = Some(id.into());
@@ -373,6 +386,7 @@ impl ConnectionConfigBuilder {
             max_redirects: self.max_redirects,
             max_reconnect_attempts: self.max_reconnect_attempts,
             background_grace: self.background_grace,
+            follow_process_signals: self.follow_process_signals,
             last_event_id: self.last_event_id.filter(|id| !id.is_empty()),
             parser_limits: self.parser_limits,
             message_buffer: self.message_buffer,

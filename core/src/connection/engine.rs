@@ -4,7 +4,7 @@
 
 use super::backoff::Backoff;
 use super::config::ConnectionConfig;
-use super::lifecycle::{Command, Lifecycle, Signal};
+use super::lifecycle::{Command, Initial, Lifecycle, Signal};
 use super::request::{build_request, describe, judge, send_error, Verdict};
 use super::state::{CloseReason, ConnectionState, SuspendReason};
 use super::token::{TokenError, TokenRequest};
@@ -132,6 +132,7 @@ impl Engine {
         shared: Arc<Shared>,
         messages: mpsc::Sender<Message>,
         commands: mpsc::UnboundedReceiver<Command>,
+        initial: Initial,
     ) -> Self {
         let parser = match &config.last_event_id {
             Some(id) => Parser::with_last_event_id(config.parser_limits, id),
@@ -141,7 +142,7 @@ impl Engine {
             backoff: Backoff::new(config.backoff),
             control: Control {
                 commands,
-                lifecycle: Lifecycle::new(config.background_grace),
+                lifecycle: Lifecycle::new(config.background_grace).starting_in(initial),
                 restart_pending: false,
             },
             watchdog: config.watchdog,

@@ -31,6 +31,14 @@ pub(crate) enum Command {
     Close,
 }
 
+/// The process's signals when a connection opens (`None`: never reported, so foreground and
+/// online).
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Initial {
+    pub(crate) app: Option<AppState>,
+    pub(crate) network: Option<NetworkState>,
+}
+
 /// What the engine must do after a command or the grace timer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Signal {
@@ -66,6 +74,19 @@ impl Lifecycle {
             background_deadline: None,
             backgrounded: false,
         }
+    }
+
+    /// Starts in the process's current state: already in the background means suspended from
+    /// the start (the grace is for leaving the foreground, which happened before this connection).
+    pub(crate) fn starting_in(mut self, initial: Initial) -> Self {
+        if initial.app == Some(AppState::Background) {
+            self.app = AppState::Background;
+            self.backgrounded = true;
+        }
+        if initial.network == Some(NetworkState::Offline) {
+            self.network = NetworkState::Offline;
+        }
+        self
     }
 
     pub(crate) fn background_deadline(&self) -> Option<Instant> {

@@ -4,12 +4,14 @@ mod backoff;
 mod config;
 mod engine;
 mod lifecycle;
+mod process;
 mod request;
 mod state;
 mod token;
 
 pub use config::{ConnectionConfig, ConnectionConfigBuilder, HeartbeatHint};
 pub use lifecycle::{AppState, NetworkState};
+pub use process::{process_signals, set_process_app_state, set_process_network};
 pub use state::{CloseReason, ConnectionState, StateStream, SuspendReason};
 pub use token::{TokenError, TokenFuture, TokenProvider, TokenRequest};
 
@@ -78,8 +80,18 @@ impl Connection {
         let shared = Arc::new(Shared::new(config.last_event_id.clone()));
         let span = tracing::info_span!("tether.connection", origin = %config.url.origin().ascii_serialization());
         let runtime = config.runtime.clone();
-        let engine = engine::Engine::new(config, Arc::clone(&shared), messages_tx, commands_rx);
+        let (process, initial) = if config.follow_process_signals {
+            let (signals, app, network) = process::ProcessSignals::subscribe();
+            (Some(signals), lifecycle::Initial { app, network })
+        } else {
+            (None, lifecycle::Initial::default())
+        };
+        let engine =
+            engine::Engine::new(config, Arc::clone(&shared), messages_tx, commands_rx, initial);
         runtime.spawn(engine.run().instrument(span));
+        if let Some(signals) = process {
+            runtime.spawn(signals.forward(commands_tx.clone()));
+        }
         let stream = MessageStream { messages: messages_rx, shared: Arc::clone(&shared) };
         (Connection { shared, commands: commands_tx }, stream)
     }

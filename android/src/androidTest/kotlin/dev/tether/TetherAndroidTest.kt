@@ -111,7 +111,7 @@ class TetherAndroidTest {
         Tether.open(TestServer.config(small.url)).use { tether ->
             withTimeout(TIMEOUT_MS) { tether.state.first { it is ConnectionState.Open } }
             val a = newActivity()
-            TetherLifecycle.register(application, tether).use { lifecycle ->
+            TetherLifecycle.register(application).use { lifecycle ->
                 onMain { lifecycle.onActivityStarted(a) }
                 onMain { lifecycle.onActivityStopped(a) }
                 // The core closes the socket once its background grace period has passed.
@@ -163,7 +163,7 @@ class TetherAndroidTest {
         assumeTrue("the emulator has no network", active != null)
         Tether.open(TestServer.config(small.url)).use { tether ->
             withTimeout(TIMEOUT_MS) { tether.state.first { it is ConnectionState.Open } }
-            TetherNetwork.register(application, tether).use { network ->
+            TetherNetwork.register(application).use { network ->
                 network.callback.onLost(active!!)
                 withTimeout(TIMEOUT_MS) {
                     tether.state.first { it == ConnectionState.Suspended(SuspendReason.OFFLINE) }

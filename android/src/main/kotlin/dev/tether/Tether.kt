@@ -33,6 +33,14 @@ class Tether private constructor(private val client: TetherClient) : AutoCloseab
          */
         @JvmStatic
         fun open(config: ClientConfig): Tether = Tether(TetherClient.open(config))
+
+        /**
+         * The open client named [name] (`ClientConfig.instanceName`), e.g. the one React
+         * Native's JavaScript opened, or `null`. The wrapper shares the core client: [close] on
+         * any wrapper shuts it down for all.
+         */
+        @JvmStatic
+        fun shared(name: String): Tether? = sharedClient(name)?.let(::Tether)
     }
 
     private val closed = AtomicBoolean(false)

@@ -483,5 +483,73 @@ class TetherTest {
         }
     }
 
+    /** What the platform observers do (`TetherLifecycle.register(application)`): one
+     *  process-wide signal reaches every open client, and a client opened in the background
+     *  waits for the foreground without a request. */
+    @Test
+    fun processSignalsReachEveryClientAndClientsOpenedLater(): Unit = runBlocking {
+        TestServer("ticker.json").use { server ->
+            val config = TestServer.config(server.url).copy(backgroundGraceMs = 0u)
+            try {
+                Tether.open(config).use { first ->
+                    Tether.open(config).use { second ->
+                        withTimeout(TIMEOUT_MS) {
+                            first.state.first { it is ConnectionState.Open }
+                            second.state.first { it is ConnectionState.Open }
+                        }
+                        setProcessAppState(AppState.BACKGROUND)
+                        val background = ConnectionState.Suspended(SuspendReason.BACKGROUND)
+                        withTimeout(TIMEOUT_MS) {
+                            first.state.first { it == background }
+                            second.state.first { it == background }
+                        }
+                        val requests = server.requests.value.size
+                        Tether.open(config).use { late ->
+                            assertEquals(background, withTimeout(TIMEOUT_MS) { late.state.first { it !is ConnectionState.Idle } })
+                            assertEquals("no request while in the background", requests, server.requests.value.size)
+                            setProcessAppState(AppState.FOREGROUND)
+                            withTimeout(TIMEOUT_MS) {
+                                for (tether in listOf(first, second, late)) {
+                                    tether.state.first { it is ConnectionState.Open }
+                                }
+                            }
+                        }
+                    }
+                }
+            } finally {
+                setProcessAppState(AppState.FOREGROUND)
+            }
+        }
+    }
+
+    /** One core client per `instanceName`: what React Native's JavaScript and native screens
+     *  share. */
+    @Test
+    fun aNamedInstanceIsSharedUntilClosed(): Unit = runBlocking {
+        val config = TestServer.config(small.url).copy(instanceName = "jvm-shared")
+        assertNull(Tether.shared("jvm-shared"))
+        val native = Tether.open(config)
+        try {
+            val js = Tether.shared("jvm-shared") ?: error("the open instance is found by name")
+            val full = withTimeout(TIMEOUT_MS) { js.list(SESSIONS).first { it.items.size == 3 } }
+            assertEquals(listOf("s-alpha", "s-beta", "s-gamma"), full.items.map { it.id })
+            Tether.open(config).use { again ->
+                assertEquals("opening the name again attaches", native.lastEventId(), again.lastEventId())
+                assertEquals(native.stats(), again.stats())
+            }
+            // Closing any wrapper shuts the shared client down for all.
+            assertNull(Tether.shared("jvm-shared"))
+            withTimeout(TIMEOUT_MS) { native.state.first { it == ConnectionState.Closed(CloseReason.BY_CLIENT) } }
+            try {
+                Tether.open(config.copy(url = small.url + "?other"))
+                    .close()
+            } catch (e: TetherException.Config) {
+                fail("a closed name can be opened again, with any URL: ${e.message}")
+            }
+        } finally {
+            native.close()
+        }
+    }
+
     private fun nativeThreads(): Int = File("/proc/self/task").list()?.size ?: 0
 }

@@ -7,10 +7,11 @@ import android.content.res.Configuration
 import android.os.Bundle
 import dev.tether.AppState
 import dev.tether.Tether
+import dev.tether.setProcessAppState
 
 /**
- * Forwards the process's foreground/background transitions into the core's
- * `setAppState`. No decisions here: the core debounces background with a grace period (1 s by
+ * Forwards the process's foreground/background transitions into the core (by default the
+ * process-wide `setProcessAppState`). No decisions here: the core debounces background with a grace period (1 s by
  * default, so a rotation's stop/start pair or a quick app switch never reaches the socket),
  * closes the stream cleanly once it passes and resumes at once, with `Last-Event-ID`, in the
  * foreground.
@@ -33,7 +34,18 @@ class TetherLifecycle private constructor(
 ) : Application.ActivityLifecycleCallbacks, ComponentCallbacks2, AutoCloseable {
 
     companion object {
-        /** Forwards [application]'s lifecycle into [tether] until [close]. */
+        /**
+         * Forwards [application]'s lifecycle into the process-wide signal ([setProcessAppState])
+         * until [close]: every client that follows it (the default) acts on it, including the
+         * clients React Native's JavaScript opens, and clients opened later start in it.
+         * Register once per process.
+         */
+        @JvmStatic
+        fun register(application: Application): TetherLifecycle =
+            register(application) { setProcessAppState(it) }
+
+        /** Forwards [application]'s lifecycle into [tether] alone until [close] (for a client
+         *  opened with `followProcessSignals = false`). */
         @JvmStatic
         fun register(application: Application, tether: Tether): TetherLifecycle =
             register(application) { tether.setAppState(it) }

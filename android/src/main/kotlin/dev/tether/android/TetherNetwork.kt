@@ -5,6 +5,7 @@ import android.net.ConnectivityManager
 import android.net.Network
 import dev.tether.NetworkState
 import dev.tether.Tether
+import dev.tether.setProcessNetwork
 import java.util.concurrent.atomic.AtomicBoolean
 
 /**
@@ -30,7 +31,17 @@ class TetherNetwork private constructor(
 ) : AutoCloseable {
 
     companion object {
-        /** Forwards the default network into [tether] until [close]. */
+        /**
+         * Forwards the default network into the process-wide signal ([setProcessNetwork]) until
+         * [close]: every client that follows it (the default) acts on it, and clients opened
+         * later start in it. Register once per process.
+         */
+        @JvmStatic
+        fun register(context: Context): TetherNetwork =
+            register(context) { setProcessNetwork(it) }
+
+        /** Forwards the default network into [tether] alone until [close] (for a client opened
+         *  with `followProcessSignals = false`). */
         @JvmStatic
         fun register(context: Context, tether: Tether): TetherNetwork =
             register(context) { tether.setNetwork(it) }

@@ -12,7 +12,7 @@
 //! | `task.rs` | `TaskHandle` and the delivery gate: no callback after `cancel()` returns, no panic escapes |
 //! | `error.rs` | `TetherError`, the one FFI error enum, and every mapping into it |
 //! | `runtime.rs` | the one tokio runtime the client and its watchers run on |
-//! | `logging.rs` | `init_logging`: `tracing` to stderr |
+//! | `logging/` | `init_logging`: `tracing` to logcat (Android), os_log (Apple), stderr (elsewhere) |
 //! | `process.rs` | the process-wide lifecycle and network signals the platform observers report |
 //! | `shared.rs` | named instances: one client per name, shared by native code and JavaScript |
 //!

@@ -249,6 +249,27 @@ impl TetherClient {
         if let Some(provider) = config.token_provider {
             builder = builder.token_provider(Arc::new(TokenAdapter(provider)));
         }
+        if let Some(method) = config.method {
+            builder = builder.method(method);
+        }
+        if let Some(body) = config.body {
+            builder = builder.body(body);
+        }
+        if let Some(v) = config.jitter {
+            builder = builder.jitter(v);
+        }
+        if let Some(v) = config.backoff_reset_after_ms {
+            builder = builder.backoff_reset_after(ms(v));
+        }
+        if let Some(v) = config.max_retry_after_ms {
+            builder = builder.max_retry_after(ms(v));
+        }
+        if let Some(v) = config.response_timeout_ms {
+            builder = builder.response_timeout(ms(v));
+        }
+        if let Some(v) = config.max_redirects {
+            builder = builder.max_redirects(v as usize);
+        }
         if let Some(v) = config.watchdog_ms {
             builder = builder.watchdog(Some(ms(v)));
         }
@@ -339,6 +360,13 @@ mod tests {
             max_line_bytes: None,
             max_event_bytes: None,
             dedup_id_capacity: None,
+            method: None,
+            body: None,
+            jitter: None,
+            backoff_reset_after_ms: None,
+            max_retry_after_ms: None,
+            response_timeout_ms: None,
+            max_redirects: None,
             // The process-wide signals are global: unit tests running in parallel must not
             // see each other's (the Kotlin suite and core/tests/process.rs cover them).
             follow_process_signals: false,
@@ -413,7 +441,20 @@ mod tests {
         let mut id = config("http://x/", RULES);
         id.last_event_id = Some("1\r\nX-Evil: 1".into());
         assert!(matches!(err(id), TetherError::Config { .. }));
+        let mut jitter = config("http://x/", RULES);
+        jitter.jitter = Some(1.5);
+        assert!(matches!(err(jitter), TetherError::Config { .. }));
+        let mut method = config("http://x/", RULES);
+        method.method = Some("NOT A METHOD".into());
+        assert!(matches!(err(method), TetherError::Config { .. }));
         let mut all = config("http://127.0.0.1:1/events", RULES);
+        all.method = Some("POST".into());
+        all.body = Some(r#"{"topics":["sessions"]}"#.into());
+        all.jitter = Some(0.0);
+        all.backoff_reset_after_ms = Some(5_000);
+        all.max_retry_after_ms = Some(60_000);
+        all.response_timeout_ms = Some(2_000);
+        all.max_redirects = Some(0);
         all.max_retry_ms = Some(2_000);
         all.max_reconnect_attempts = Some(3);
         all.background_grace_ms = Some(0);

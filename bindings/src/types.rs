@@ -61,6 +61,27 @@ pub struct ClientConfig {
     /// Event ids remembered for dedup (core default 10 000).
     #[uniffi(default = None)]
     pub dedup_id_capacity: Option<u64>,
+    /// HTTP method (core default `GET`); some servers stream from `POST` or `REPORT`.
+    #[uniffi(default = None)]
+    pub method: Option<String>,
+    /// Request body (UTF-8) sent on every attempt (default: none).
+    #[uniffi(default = None)]
+    pub body: Option<String>,
+    /// Random fraction of each reconnect delay, 0.0–1.0 (core default 0.5).
+    #[uniffi(default = None)]
+    pub jitter: Option<f64>,
+    /// A stream that stayed open this long resets the backoff, in ms (core default 60 000).
+    #[uniffi(default = None)]
+    pub backoff_reset_after_ms: Option<u64>,
+    /// Longest `Retry-After` honoured on 408/429/5xx, in ms (core default 600 000).
+    #[uniffi(default = None)]
+    pub max_retry_after_ms: Option<u64>,
+    /// Longest wait for response headers, connect included, in ms (core default 30 000).
+    #[uniffi(default = None)]
+    pub response_timeout_ms: Option<u64>,
+    /// Redirects followed per attempt (core default 10).
+    #[uniffi(default = None)]
+    pub max_redirects: Option<u32>,
     /// Follow the process-wide lifecycle and network signals (`set_process_app_state`,
     /// `set_process_network`) that the platform observers report, and start in their current
     /// state (default `true`). Off: only this client's `set_app_state` / `set_network` count.

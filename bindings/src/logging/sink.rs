@@ -106,12 +106,3 @@ mod apple {
         unsafe { tether_os_log(log() as *mut c_void, kind, text.as_ptr()) }
     }
 }
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn host_builds_log_to_stderr_with_timestamps() {
-        assert!(!super::HAS_OWN_TIMESTAMPS);
-        super::emit(tracing::Level::WARN, "tether logging test line");
-    }
-}

@@ -130,9 +130,11 @@ class Tether private constructor(private val client: TetherClient) : AutoCloseab
     override fun close() {
         if (!closed.compareAndSet(false, true)) return
         client.shutdown()
-        stateValue.value = client.state()
+        // Cancel first: once cancel() returns no delivery is in flight, so none can overwrite
+        // the final state set below.
         stateHandle.cancel()
         stateHandle.close()
+        stateValue.value = client.state()
         open.forEach { it.close() }
         client.close()
     }

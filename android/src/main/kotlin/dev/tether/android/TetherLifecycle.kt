@@ -30,6 +30,7 @@ import dev.tether.setProcessAppState
  */
 class TetherLifecycle private constructor(
     private val application: Application,
+    startedActivities: Int,
     private val onAppState: (AppState) -> Unit,
 ) : Application.ActivityLifecycleCallbacks, ComponentCallbacks2, AutoCloseable {
 
@@ -38,11 +39,13 @@ class TetherLifecycle private constructor(
          * Forwards [application]'s lifecycle into the process-wide signal ([setProcessAppState])
          * until [close]: every client that follows it (the default) acts on it, including the
          * clients React Native's JavaScript opens, and clients opened later start in it.
-         * Register once per process.
+         * Register once per process; [startedActivities] is how many activities are started
+         * now (registering late, e.g. from a React Native module: 1 while an activity shows).
          */
         @JvmStatic
-        fun register(application: Application): TetherLifecycle =
-            register(application) { setProcessAppState(it) }
+        @JvmOverloads
+        fun register(application: Application, startedActivities: Int = 0): TetherLifecycle =
+            register(application, startedActivities) { setProcessAppState(it) }
 
         /** Forwards [application]'s lifecycle into [tether] alone until [close] (for a client
          *  opened with `followProcessSignals = false`). */
@@ -50,10 +53,15 @@ class TetherLifecycle private constructor(
         fun register(application: Application, tether: Tether): TetherLifecycle =
             register(application) { tether.setAppState(it) }
 
-        /** Forwards [application]'s lifecycle into [onAppState] until [close]. */
+        /** Forwards [application]'s lifecycle into [onAppState] until [close]; see the
+         *  process-wide `register` for [startedActivities]. */
         @JvmStatic
-        fun register(application: Application, onAppState: (AppState) -> Unit): TetherLifecycle {
-            val lifecycle = TetherLifecycle(application, onAppState)
+        fun register(
+            application: Application,
+            startedActivities: Int = 0,
+            onAppState: (AppState) -> Unit,
+        ): TetherLifecycle {
+            val lifecycle = TetherLifecycle(application, startedActivities, onAppState)
             application.registerActivityLifecycleCallbacks(lifecycle)
             application.registerComponentCallbacks(lifecycle)
             return lifecycle
@@ -61,7 +69,7 @@ class TetherLifecycle private constructor(
     }
 
     /** Started, not yet stopped activities. Main thread only (the framework's contract). */
-    private var started = 0
+    private var started = startedActivities.coerceAtLeast(0)
 
     override fun onActivityStarted(activity: Activity) {
         started += 1

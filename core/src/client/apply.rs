@@ -7,7 +7,7 @@ use super::subscriptions::Subscribers;
 use crate::dedup::{Dedup, Verdict};
 use crate::op::Op;
 use crate::parser::Event;
-use crate::persist::{Persistence, WriteBatch};
+use crate::persist::{BatchRef, Persistence, WriteBatch};
 use crate::router::{Routed, Router};
 use crate::store::{Applied, Store};
 use std::collections::HashSet;
@@ -139,9 +139,10 @@ impl SyncState {
 
     /// Writes what changed since the last flush in one transaction (entities, tombstones, dedup
     /// ids, resume point), then tells subscribers. A failed write is kept and retried with the
-    /// next batch; memory stays right either way.
+    /// next batch; memory stays right either way. Entities are written from the store as they
+    /// are, not copied.
     pub(crate) fn flush(&mut self) {
-        let changes = self.store.take_changes();
+        let changes = self.store.take_changed_keys();
         let ids = self.dedup.take_changes();
         let last_event_id = self.pending_last_event_id.take();
         let applied = std::mem::take(&mut self.pending_applied);
@@ -155,32 +156,40 @@ impl SyncState {
                 self.storage_failed(error.to_string());
             }
         }
-        let batch = WriteBatch {
+        let store = &self.store;
+        let batch = BatchRef {
             cleared: false,
             upserts: changes
                 .upserted
                 .iter()
-                .map(|(k, e)| (k.clone(), e.value.clone(), e.version))
+                .filter_map(|k| store.get(k).map(|e| (k, &e.value, e.version)))
                 .collect(),
-            deletes: changes.deleted.clone(),
-            tombstones_evicted: changes.tombstones_evicted.clone(),
-            dedup_added: ids.added,
-            dedup_evicted: ids.evicted,
-            last_event_id,
+            deletes: &changes.deleted,
+            tombstones_evicted: &changes.tombstones_evicted,
+            dedup_added: &ids.added,
+            dedup_evicted: &ids.evicted,
+            last_event_id: last_event_id.as_deref(),
             applied_delta: applied,
         };
-        let batch = match self.unsaved.take() {
+        let outcome = match self.unsaved.take() {
+            None => match self.persistence.write_ref(&self.stream, &batch) {
+                Ok(()) => Ok(batch.applied_delta),
+                Err(error) => Err((error, batch.to_owned_batch())),
+            },
             Some(mut earlier) => {
-                earlier.absorb(batch);
-                earlier
+                earlier.absorb(batch.to_owned_batch());
+                match self.persistence.write(&self.stream, &earlier) {
+                    Ok(()) => Ok(earlier.applied_delta),
+                    Err(error) => Err((error, earlier)),
+                }
             }
-            None => batch,
         };
-        match self.persistence.write(&self.stream, &batch) {
-            Ok(()) => self.stats.applied_total += batch.applied_delta,
-            Err(error) => {
+        drop(batch);
+        match outcome {
+            Ok(applied) => self.stats.applied_total += applied,
+            Err((error, unsaved)) => {
                 self.storage_failed(error.to_string());
-                self.unsaved = Some(batch);
+                self.unsaved = Some(unsaved);
             }
         }
         if !changes.is_empty() {

@@ -3,7 +3,7 @@
 
 use super::signals::SyncSignal;
 use crate::op::EntityKey;
-use crate::store::{ChangeSet, ListTracker, ListView, Store};
+use crate::store::{ChangedKeys, ListTracker, ListView, Store};
 use serde_json::Value;
 use std::collections::HashMap;
 use tokio::sync::mpsc;
@@ -91,12 +91,13 @@ impl Subscribers {
     }
 
     /// Tells every subscriber touched by `changes`; forgets subscribers that went away.
-    pub(crate) fn publish(&mut self, store: &Store, changes: &ChangeSet) {
+    pub(crate) fn publish(&mut self, store: &Store, changes: &ChangedKeys) {
         self.lists.retain_mut(|(tracker, tx)| {
             if tx.is_closed() {
                 return false;
             }
-            match tracker.update(store, changes) {
+            let keys = changes.upserted.iter().chain(changes.deleted.iter().map(|(k, _)| k));
+            match tracker.update_keys(store, changes.cleared, keys) {
                 Some(diff) => tx
                     .send(ListUpdate {
                         items: diff.items,
@@ -115,7 +116,7 @@ impl Subscribers {
         if changes.cleared {
             touched.extend(self.entities.keys().cloned());
         } else {
-            let changed = changes.upserted.iter().map(|(k, _)| k);
+            let changed = changes.upserted.iter();
             let deleted = changes.deleted.iter().map(|(k, _)| k);
             touched
                 .extend(changed.chain(deleted).filter(|k| self.entities.contains_key(*k)).cloned());

@@ -9,6 +9,7 @@ impl Persistence {
     /// Logout: deletes every row, then `VACUUM`s so deleted data leaves the file and truncates
     /// the WAL to zero bytes. The store stays open and usable.
     pub fn clear(&mut self) -> Result<(), PersistError> {
+        self.slots = None;
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         tx.execute_batch(WIPE)?;
         tx.execute_batch("DELETE FROM sqlite_sequence;")?;
@@ -31,7 +32,7 @@ impl Persistence {
 mod tests {
     use crate::op::Version;
     use crate::persist::test_support::*;
-    use crate::persist::{Snapshot, WriteBatch};
+    use crate::persist::{Persistence, Snapshot, WriteBatch};
     use serde_json::json;
 
     fn file_holds(path: &std::path::Path, needle: &[u8]) -> bool {
@@ -74,7 +75,11 @@ mod tests {
         assert_eq!(p.load("other").expect("load"), Snapshot::default());
         assert!(!file_holds(&path, secret.as_bytes()), "the secret left the file and the WAL");
         assert_eq!(std::fs::metadata(sibling(&path, "-wal")).expect("wal").len(), 0);
-        assert_eq!(p.schema_version().expect("version"), 1, "the schema stays");
+        assert_eq!(
+            p.schema_version().expect("version"),
+            Persistence::SCHEMA_VERSION,
+            "the schema stays"
+        );
 
         // Still usable, and still clean after a reopen.
         let after = WriteBatch { last_event_id: Some("e-new".into()), ..WriteBatch::default() };

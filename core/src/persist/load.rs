@@ -1,6 +1,7 @@
 //! Loading: the whole stored state for one stream, read in one transaction so it is consistent.
 
 use super::error::{json_error, PersistError};
+use super::slots::{decode, not_a_blob};
 use super::Persistence;
 use crate::op::{EntityKey, Version};
 use serde_json::Value;
@@ -49,9 +50,22 @@ impl Persistence {
         drop(rows);
         drop(stmt);
 
-        let mut stmt = tx.prepare_cached("SELECT event_id FROM dedup_ids ORDER BY seq")?;
-        snapshot.dedup_ids = stmt.query_map([], |row| row.get(0))?.collect::<Result<_, _>>()?;
+        let mut stmt = tx.prepare_cached("SELECT chunk, ids FROM dedup_chunks")?;
+        let mut rows = stmt.query([])?;
+        let mut ids: Vec<(i64, String)> = Vec::new();
+        while let Some(row) = rows.next()? {
+            let chunk: i64 = row.get(0)?;
+            let text =
+                std::str::from_utf8(row.get_ref(1)?.as_blob().map_err(|_| not_a_blob(chunk))?)
+                    .map_err(|_| {
+                        PersistError::Corrupt(format!("dedup chunk {chunk} is not UTF-8"))
+                    })?;
+            ids.extend(decode(chunk, text)?.into_iter().map(|s| (s.seq, s.id.to_owned())));
+        }
+        drop(rows);
         drop(stmt);
+        ids.sort_unstable_by_key(|(seq, _)| *seq);
+        snapshot.dedup_ids = ids.into_iter().map(|(_, id)| id).collect();
 
         let mut stmt =
             tx.prepare_cached("SELECT last_event_id, applied_total FROM streams WHERE name = ?1")?;

@@ -59,7 +59,7 @@ impl Persistence {
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", true)?;
         schema::migrate(&mut conn, MIGRATIONS)?;
-        Ok(Persistence { conn })
+        Ok(Persistence { conn, slots: None })
     }
 }
 
@@ -214,7 +214,10 @@ mod tests {
         }
         let before = std::fs::read(&path).expect("read");
         let error = Persistence::open(&path).expect_err("future");
-        assert_eq!(error, PersistError::FutureSchema { found: 99, supported: 1 });
+        assert_eq!(
+            error,
+            PersistError::FutureSchema { found: 99, supported: Persistence::SCHEMA_VERSION }
+        );
         assert!(error.needs_recreate());
         assert_eq!(
             std::fs::read(&path).expect("read"),
@@ -223,7 +226,7 @@ mod tests {
         );
 
         let mut p = Persistence::recreate(&path).expect("recreate");
-        assert_eq!(p.schema_version().expect("version"), 1);
+        assert_eq!(p.schema_version().expect("version"), Persistence::SCHEMA_VERSION);
         p.write("main", &some_batch()).expect("write");
         assert_eq!(p.load("main").expect("load").entities.len(), 1);
     }
@@ -249,7 +252,7 @@ mod tests {
     fn recreate_of_a_missing_file_opens_empty() {
         let (_dir, path) = temp_db();
         let p = Persistence::recreate(&path).expect("recreate");
-        assert_eq!(p.schema_version().expect("version"), 1);
+        assert_eq!(p.schema_version().expect("version"), Persistence::SCHEMA_VERSION);
         assert!(path.exists());
     }
 
@@ -267,7 +270,7 @@ mod tests {
     fn in_memory_works_and_leaves_no_file() {
         let (dir, _) = temp_db();
         let mut p = Persistence::open_in_memory().expect("open");
-        assert_eq!(p.schema_version().expect("version"), 1);
+        assert_eq!(p.schema_version().expect("version"), Persistence::SCHEMA_VERSION);
         assert_eq!(pragma_text(&p, "journal_mode"), "memory");
         p.write("main", &some_batch()).expect("write");
         let snapshot = p.load("main").expect("load");

@@ -17,7 +17,8 @@ pub(super) struct Migration {
 }
 
 /// Every step, in order, numbered 1, 2, 3, ….
-pub(super) const MIGRATIONS: &[Migration] = &[Migration { version: 1, sql: V1 }];
+pub(super) const MIGRATIONS: &[Migration] =
+    &[Migration { version: 1, sql: V1 }, Migration { version: 2, sql: V2 }];
 
 /// The newest schema this build reads and writes: the last step's.
 pub(super) const SCHEMA_VERSION: u32 = latest(MIGRATIONS);
@@ -43,6 +44,19 @@ CREATE TABLE dedup_ids (
     event_id TEXT NOT NULL UNIQUE
 ) STRICT;
 CREATE TABLE streams (name TEXT PRIMARY KEY NOT NULL, last_event_id TEXT, applied_total INTEGER NOT NULL DEFAULT 0) STRICT;
+";
+
+/// The dedup window as reusable slots, 64 to a row (see `slots.rs`): no `UNIQUE` index, no
+/// `AUTOINCREMENT`, a row rewritten per 64 ids instead of an insert and a delete per id. Stored
+/// ids keep their order (`seq`) and take slots 0, 1, 2, … oldest first.
+const V2: &str = "
+CREATE TABLE dedup_chunks (chunk INTEGER PRIMARY KEY, ids BLOB NOT NULL) STRICT;
+INSERT INTO dedup_chunks (chunk, ids)
+    SELECT slot / 64, CAST(group_concat((slot % 64) || ',' || seq || ','
+        || length(CAST(event_id AS BLOB)) || ':' || event_id, '') AS BLOB)
+    FROM (SELECT row_number() OVER (ORDER BY seq) - 1 AS slot, seq, event_id FROM dedup_ids)
+    GROUP BY slot / 64;
+DROP TABLE dedup_ids;
 ";
 
 /// The version in the file header (`PRAGMA user_version`).
@@ -73,6 +87,10 @@ pub(super) fn migrate(conn: &mut Connection, steps: &[Migration]) -> Result<u32,
             return Err(PersistError::Corrupt(
                 "unversioned file already holds tables: not a Tether store".to_owned(),
             ));
+        }
+        if found > 0 {
+            // A versioned file must be ours before a step touches it.
+            verify(&tx, found)?;
         }
         for step in steps.iter().filter(|step| step.version > found) {
             tx.execute_batch(step.sql)?;
@@ -142,7 +160,7 @@ mod tests {
 
     #[test]
     fn steps_ascend_and_end_at_the_schema_version() {
-        assert_eq!(SCHEMA_VERSION, 1);
+        assert_eq!(SCHEMA_VERSION, 2);
         assert_eq!(Persistence::SCHEMA_VERSION, SCHEMA_VERSION);
         for (i, step) in MIGRATIONS.iter().enumerate() {
             assert_eq!(step.version as usize, i + 1, "steps are numbered 1, 2, 3, …");
@@ -150,7 +168,7 @@ mod tests {
     }
 
     #[test]
-    fn a_v0_file_migrates_to_v1() {
+    fn a_v0_file_migrates_to_the_latest() {
         let (_dir, path) = temp_db();
         {
             // A real SQLite file at version 0 and with no schema: a table made and dropped so
@@ -162,24 +180,78 @@ mod tests {
         assert!(std::fs::metadata(&path).expect("meta").len() > 0);
 
         let p = open(&path);
-        assert_eq!(p.schema_version().expect("version"), 1);
+        assert_eq!(p.schema_version().expect("version"), 2);
         assert_eq!(
             tables(&p.conn),
-            ["dedup_ids", "entities", "meta", "sqlite_sequence", "streams", "tombstones"]
+            ["dedup_chunks", "entities", "meta", "sqlite_sequence", "streams", "tombstones"]
         );
         assert_eq!(columns(&p.conn, "entities"), ["kind", "id", "json", "version"]);
         assert_eq!(columns(&p.conn, "tombstones"), ["seq", "kind", "id", "version"]);
-        assert_eq!(columns(&p.conn, "dedup_ids"), ["seq", "event_id"]);
+        assert_eq!(columns(&p.conn, "dedup_chunks"), ["chunk", "ids"]);
         assert_eq!(columns(&p.conn, "streams"), ["name", "last_event_id", "applied_total"]);
         let recorded: i64 = p
             .conn
             .query_row("SELECT value FROM meta WHERE key = 'schema_version'", [], |r| r.get(0))
             .expect("meta");
-        assert_eq!(recorded, 1);
+        assert_eq!(recorded, 2);
+    }
+
+    /// A file as version 1 of this build wrote it: entities, a tombstone, dedup ids whose order
+    /// is not their text order (one re-added, so `seq` has a gap) and a resume point.
+    fn v1_file(path: &std::path::Path) {
+        let mut conn = Connection::open(path).expect("open raw");
+        migrate(&mut conn, &MIGRATIONS[..1]).expect("migrate to v1");
+        conn.execute_batch(
+            "INSERT INTO entities VALUES ('session', 's1', '{\"n\":1}', 4);
+             INSERT INTO tombstones (kind, id, version) VALUES ('session', 'gone', 7);
+             INSERT INTO dedup_ids (event_id) VALUES ('e3'), ('e1'), ('e2');
+             INSERT OR REPLACE INTO dedup_ids (event_id) VALUES ('e1');
+             INSERT INTO streams (name, last_event_id, applied_total) VALUES ('main', 'e9', 12);",
+        )
+        .expect("v1 rows");
+        assert_eq!(stored_version(&conn).expect("version"), 1);
     }
 
     #[test]
-    fn a_later_step_migrates_a_v1_file_keeping_its_rows() {
+    fn a_v1_file_migrates_to_v2_keeping_its_cache_and_dedup_order() {
+        let (_dir, path) = temp_db();
+        v1_file(&path);
+        let mut p = open(&path);
+        assert_eq!(p.schema_version().expect("version"), 2);
+        assert!(!tables(&p.conn).contains(&"dedup_ids".to_owned()));
+        let s = p.load("main").expect("load");
+        assert_eq!(s.entities.len(), 1);
+        assert_eq!(s.tombstones.len(), 1);
+        assert_eq!(s.dedup_ids, ["e3", "e2", "e1"], "oldest first, as v1 stored them");
+        assert_eq!((s.last_event_id.as_deref(), s.applied_total), (Some("e9"), 12));
+        let chunk: Vec<u8> = p
+            .conn
+            .query_row("SELECT ids FROM dedup_chunks WHERE chunk = 0", [], |r| r.get(0))
+            .expect("chunk 0");
+        let mut stored: Vec<String> = std::str::from_utf8(&chunk)
+            .ok()
+            .and_then(|text| super::super::slots::decode(0, text).ok())
+            .expect("decodes")
+            .iter()
+            .map(|s| format!("{}:{}:{}", s.slot, s.seq, s.id))
+            .collect();
+        stored.sort();
+        assert_eq!(stored, ["0:1:e3", "1:3:e2", "2:4:e1"], "dense slots, oldest first");
+
+        // The migrated window keeps working: an eviction and two admissions (one re-added).
+        let batch = WriteBatch {
+            dedup_evicted: vec!["e3".into()],
+            dedup_added: vec!["e4".into(), "e2".into(), "e5".into()],
+            ..WriteBatch::default()
+        };
+        p.write("main", &batch).expect("write");
+        assert_eq!(p.load("main").expect("load").dedup_ids, ["e1", "e4", "e2", "e5"]);
+        drop(p);
+        assert_eq!(open(&path).load("main").expect("load").dedup_ids, ["e1", "e4", "e2", "e5"]);
+    }
+
+    #[test]
+    fn a_later_step_migrates_a_file_keeping_its_rows() {
         let (_dir, path) = temp_db();
         let mut p = open(&path);
         let batch = WriteBatch {
@@ -192,11 +264,12 @@ mod tests {
 
         let steps = [
             MIGRATIONS[0],
-            Migration { version: 2, sql: "ALTER TABLE entities ADD COLUMN note TEXT;" },
+            MIGRATIONS[1],
+            Migration { version: 3, sql: "ALTER TABLE entities ADD COLUMN note TEXT;" },
         ];
         let mut conn = Connection::open(&path).expect("open raw");
-        assert_eq!(migrate(&mut conn, &steps).expect("migrate"), 2);
-        assert_eq!(stored_version(&conn).expect("version"), 2);
+        assert_eq!(migrate(&mut conn, &steps).expect("migrate"), 3);
+        assert_eq!(stored_version(&conn).expect("version"), 3);
         assert_eq!(columns(&conn, "entities"), ["kind", "id", "json", "version", "note"]);
         let n: i64 =
             conn.query_row("SELECT count(*) FROM entities", [], |r| r.get(0)).expect("count");
@@ -206,7 +279,7 @@ mod tests {
         // To this build, that file now comes from the future.
         assert_eq!(
             Persistence::open(&path).expect_err("future"),
-            PersistError::FutureSchema { found: 2, supported: 1 }
+            PersistError::FutureSchema { found: 3, supported: 2 }
         );
     }
 
@@ -216,15 +289,16 @@ mod tests {
         drop(open(&path));
         let steps = [
             MIGRATIONS[0],
-            Migration { version: 2, sql: "CREATE TABLE added (x); SELECT no_such_function();" },
+            MIGRATIONS[1],
+            Migration { version: 3, sql: "CREATE TABLE added (x); SELECT no_such_function();" },
         ];
         let mut conn = Connection::open(&path).expect("open raw");
         let error = migrate(&mut conn, &steps).expect_err("step fails");
         assert!(matches!(error, PersistError::Sqlite(_)), "{error:?}");
-        assert_eq!(stored_version(&conn).expect("version"), 1);
+        assert_eq!(stored_version(&conn).expect("version"), 2);
         assert!(!tables(&conn).contains(&"added".to_owned()), "the step was rolled back");
         drop(conn);
-        assert_eq!(open(&path).schema_version().expect("version"), 1);
+        assert_eq!(open(&path).schema_version().expect("version"), 2);
     }
 
     #[test]

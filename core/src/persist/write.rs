@@ -1,6 +1,7 @@
 //! Writing: one [`WriteBatch`] per transaction.
 
 use super::error::{json_error, PersistError};
+use super::slots::Slots;
 use super::Persistence;
 use crate::op::{EntityKey, Version};
 use rusqlite::{params, Transaction, TransactionBehavior};
@@ -57,28 +58,110 @@ impl WriteBatch {
     }
 }
 
+/// A [`WriteBatch`] that borrows its parts, so a writer that holds the data elsewhere (the sync
+/// client: its store) writes without copying every changed entity first.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct BatchRef<'a> {
+    pub(crate) cleared: bool,
+    pub(crate) upserts: Vec<(&'a EntityKey, &'a Value, Option<Version>)>,
+    pub(crate) deletes: &'a [(EntityKey, Option<Version>)],
+    pub(crate) tombstones_evicted: &'a [EntityKey],
+    pub(crate) dedup_added: &'a [String],
+    pub(crate) dedup_evicted: &'a [String],
+    pub(crate) last_event_id: Option<&'a str>,
+    pub(crate) applied_delta: u64,
+}
+
+impl BatchRef<'_> {
+    fn is_empty(&self) -> bool {
+        !self.cleared
+            && self.upserts.is_empty()
+            && self.deletes.is_empty()
+            && self.tombstones_evicted.is_empty()
+            && self.dedup_added.is_empty()
+            && self.dedup_evicted.is_empty()
+            && self.last_event_id.is_none()
+            && self.applied_delta == 0
+    }
+
+    /// An owned copy (kept when a write failed, to retry with the next batch).
+    pub(crate) fn to_owned_batch(&self) -> WriteBatch {
+        WriteBatch {
+            cleared: self.cleared,
+            upserts: self
+                .upserts
+                .iter()
+                .map(|(k, v, ver)| ((*k).clone(), (*v).clone(), *ver))
+                .collect(),
+            deletes: self.deletes.to_vec(),
+            tombstones_evicted: self.tombstones_evicted.to_vec(),
+            dedup_added: self.dedup_added.to_vec(),
+            dedup_evicted: self.dedup_evicted.to_vec(),
+            last_event_id: self.last_event_id.map(str::to_owned),
+            applied_delta: self.applied_delta,
+        }
+    }
+}
+
+impl WriteBatch {
+    pub(crate) fn as_batch_ref(&self) -> BatchRef<'_> {
+        BatchRef {
+            cleared: self.cleared,
+            upserts: self.upserts.iter().map(|(k, v, ver)| (k, v, *ver)).collect(),
+            deletes: &self.deletes,
+            tombstones_evicted: &self.tombstones_evicted,
+            dedup_added: &self.dedup_added,
+            dedup_evicted: &self.dedup_evicted,
+            last_event_id: self.last_event_id.as_deref(),
+            applied_delta: self.applied_delta,
+        }
+    }
+}
+
 /// Every row of every data table (not `meta`): `cleared` and logout.
 pub(super) const WIPE: &str =
-    "DELETE FROM entities; DELETE FROM tombstones; DELETE FROM dedup_ids; DELETE FROM streams;";
+    "DELETE FROM entities; DELETE FROM tombstones; DELETE FROM dedup_chunks; DELETE FROM streams;";
 
 impl Persistence {
     /// Applies `batch` in one transaction, `stream`'s last event id included: on any error
     /// nothing of the batch is stored and the old resume point stays.
     pub fn write(&mut self, stream: &str, batch: &WriteBatch) -> Result<(), PersistError> {
+        self.write_ref(stream, &batch.as_batch_ref())
+    }
+
+    /// [`Persistence::write`] of a borrowed batch.
+    pub(crate) fn write_ref(
+        &mut self,
+        stream: &str,
+        batch: &BatchRef<'_>,
+    ) -> Result<(), PersistError> {
         if batch.is_empty() {
             return Ok(());
         }
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        apply(&tx, stream, batch)?;
+        // Taken out for the transaction, put back only once it committed: a failed write rolls
+        // the table back, so the next write reads it again.
+        let mut slots = self.slots.take();
+        apply(&tx, stream, batch, &mut slots)?;
         tx.commit()?;
+        if let Some(slots) = &mut slots {
+            slots.committed(&self.conn)?;
+        }
+        self.slots = slots;
         Ok(())
     }
 }
 
 /// The statements of one batch, in the documented order, with cached prepared statements.
-fn apply(tx: &Transaction<'_>, stream: &str, batch: &WriteBatch) -> Result<(), PersistError> {
+fn apply(
+    tx: &Transaction<'_>,
+    stream: &str,
+    batch: &BatchRef<'_>,
+    slots: &mut Option<Slots>,
+) -> Result<(), PersistError> {
     if batch.cleared {
         tx.execute_batch(WIPE)?;
+        *slots = Some(Slots::empty(tx)?);
     }
     if !batch.deletes.is_empty() {
         let mut remove = tx.prepare_cached("DELETE FROM entities WHERE kind = ?1 AND id = ?2")?;
@@ -86,14 +169,14 @@ fn apply(tx: &Transaction<'_>, stream: &str, batch: &WriteBatch) -> Result<(), P
         let mut bury = tx.prepare_cached(
             "INSERT OR REPLACE INTO tombstones (kind, id, version) VALUES (?1, ?2, ?3)",
         )?;
-        for (key, version) in &batch.deletes {
+        for (key, version) in batch.deletes {
             remove.execute(params![key.kind, key.id])?;
             bury.execute(params![key.kind, key.id, version.map(|v| v.0)])?;
         }
     }
     if !batch.tombstones_evicted.is_empty() {
         let mut unbury = tx.prepare_cached("DELETE FROM tombstones WHERE kind = ?1 AND id = ?2")?;
-        for key in &batch.tombstones_evicted {
+        for key in batch.tombstones_evicted {
             unbury.execute(params![key.kind, key.id])?;
         }
     }
@@ -102,28 +185,34 @@ fn apply(tx: &Transaction<'_>, stream: &str, batch: &WriteBatch) -> Result<(), P
             "INSERT OR REPLACE INTO entities (kind, id, json, version) VALUES (?1, ?2, ?3, ?4)",
         )?;
         let mut unbury = tx.prepare_cached("DELETE FROM tombstones WHERE kind = ?1 AND id = ?2")?;
+        // Most batches find no tombstone at all: one look instead of a delete per upsert.
+        let any_tombstones: bool = tx
+            .prepare_cached("SELECT EXISTS (SELECT 1 FROM tombstones)")?
+            .query_row([], |row| row.get(0))?;
+        let mut json = Vec::with_capacity(256);
         for (key, value, version) in &batch.upserts {
-            let json =
-                serde_json::to_string(value).map_err(|e| json_error("encoding an entity", &e))?;
-            put.execute(params![key.kind, key.id, json, version.map(|v| v.0)])?;
-            unbury.execute(params![key.kind, key.id])?;
+            json.clear();
+            serde_json::to_writer(&mut json, value)
+                .map_err(|e| json_error("encoding an entity", &e))?;
+            // serde_json writes UTF-8 only.
+            let text = std::str::from_utf8(&json)
+                .map_err(|_| PersistError::Encoding("encoding an entity: not UTF-8".to_owned()))?;
+            put.execute(params![key.kind, key.id, text, version.map(|v| v.0)])?;
+            if any_tombstones {
+                unbury.execute(params![key.kind, key.id])?;
+            }
         }
     }
-    if !batch.dedup_evicted.is_empty() {
-        let mut forget = tx.prepare_cached("DELETE FROM dedup_ids WHERE event_id = ?1")?;
-        for id in &batch.dedup_evicted {
-            forget.execute([id])?;
-        }
+    if !batch.dedup_added.is_empty() || !batch.dedup_evicted.is_empty() {
+        // Read again when another connection wrote the file since this one last looked.
+        let current = match slots.take() {
+            Some(known) if known.is_current(tx)? => known,
+            _ => Slots::read(tx)?,
+        };
+        let known = slots.insert(current);
+        known.write(tx, batch.dedup_added, batch.dedup_evicted)?;
     }
-    if !batch.dedup_added.is_empty() {
-        // REPLACE deletes a stored copy first, so the id takes a new, newest seq.
-        let mut remember =
-            tx.prepare_cached("INSERT OR REPLACE INTO dedup_ids (event_id) VALUES (?1)")?;
-        for id in &batch.dedup_added {
-            remember.execute([id])?;
-        }
-    }
-    if let Some(last_event_id) = &batch.last_event_id {
+    if let Some(last_event_id) = batch.last_event_id {
         let mut resume = tx.prepare_cached(
             "INSERT INTO streams (name, last_event_id) VALUES (?1, ?2) \
              ON CONFLICT (name) DO UPDATE SET last_event_id = excluded.last_event_id",
@@ -187,7 +276,8 @@ mod tests {
             deletes: vec![(key("item", "b"), Some(Version(5)))],
             tombstones_evicted: vec![key("item", "t")],
             dedup_added: vec!["d4".into()],
-            dedup_evicted: vec!["d1".into()],
+            // d4 takes d1's slot; d2's is left empty.
+            dedup_evicted: vec!["d1".into(), "d2".into()],
             last_event_id: Some("e-new".into()),
             applied_delta: 3,
         }
@@ -376,14 +466,13 @@ mod tests {
     fn a_batch_failing_at_any_stage_stores_nothing_of_it() {
         // Each stage of `apply`, failed by a trigger after the earlier stages already ran.
         let stages = [
-            ("DELETE", "entities", true),    // cleared
-            ("DELETE", "tombstones", false), // tombstones_evicted
-            ("INSERT", "tombstones", false), // deletes
-            ("INSERT", "entities", false),   // upserts
-            ("DELETE", "dedup_ids", false),  // dedup_evicted
-            ("INSERT", "dedup_ids", false),  // dedup_added
-            ("INSERT", "streams", false),    // last_event_id (a new row)
-            ("UPDATE", "streams", false),    // last_event_id (the stored row)
+            ("DELETE", "entities", true),      // cleared
+            ("DELETE", "tombstones", false),   // tombstones_evicted
+            ("INSERT", "tombstones", false),   // deletes
+            ("INSERT", "entities", false),     // upserts
+            ("INSERT", "dedup_chunks", false), // dedup_evicted and dedup_added
+            ("INSERT", "streams", false),      // last_event_id (a new row)
+            ("UPDATE", "streams", false),      // last_event_id (the stored row)
         ];
         for (event, table, cleared) in stages {
             let (_dir, path) = temp_db();
@@ -408,6 +497,98 @@ mod tests {
             p.write(stream, &batch).expect("write");
             assert_eq!(p.load(stream).expect("load").last_event_id.as_deref(), Some("e-new"));
         }
+    }
+
+    #[test]
+    fn a_failed_write_then_a_retry_on_the_same_connection_stores_the_window_once() {
+        let (_dir, path) = temp_db();
+        let mut p = seeded(&path);
+        fail_on(&p, "INSERT", "dedup_chunks");
+        p.write("main", &full_batch()).expect_err("injected");
+        raw(&p, "DROP TRIGGER temp.inject;");
+        p.write("main", &full_batch()).expect("write");
+        assert_eq!(p.load("main").expect("load").dedup_ids, ["d3", "d4"]);
+        let more = WriteBatch {
+            dedup_evicted: vec!["d3".into()],
+            dedup_added: vec!["d5".into(), "d6".into(), "d7".into()],
+            ..WriteBatch::default()
+        };
+        p.write("main", &more).expect("write");
+        assert_eq!(p.load("main").expect("load").dedup_ids, ["d4", "d5", "d6", "d7"]);
+        let text: Vec<u8> =
+            p.conn.query_row("SELECT ids FROM dedup_chunks", [], |r| r.get(0)).expect("one row");
+        let text = String::from_utf8(text).expect("utf-8");
+        let mut slots: Vec<usize> = super::super::slots::decode(0, &text)
+            .expect("decodes")
+            .iter()
+            .map(|s| s.slot)
+            .collect();
+        slots.sort_unstable();
+        assert_eq!(slots, [0, 1, 2, 3], "freed slots are reused: four ids in slots 0..=3");
+
+        // Evicting every id empties the chunk: its row goes (a failure there stores nothing).
+        let all = WriteBatch {
+            dedup_evicted: ["d4", "d5", "d6", "d7"].map(String::from).to_vec(),
+            ..WriteBatch::default()
+        };
+        fail_on(&p, "DELETE", "dedup_chunks");
+        p.write("main", &all).expect_err("injected");
+        assert_eq!(p.load("main").expect("load").dedup_ids, ["d4", "d5", "d6", "d7"]);
+        raw(&p, "DROP TRIGGER temp.inject;");
+        p.write("main", &all).expect("write");
+        assert!(p.load("main").expect("load").dedup_ids.is_empty());
+        let rows: i64 =
+            p.conn.query_row("SELECT count(*) FROM dedup_chunks", [], |r| r.get(0)).expect("n");
+        assert_eq!(rows, 0);
+    }
+
+    #[test]
+    fn a_window_larger_than_a_chunk_round_trips_in_order() {
+        let (_dir, path) = temp_db();
+        let mut p = open(&path);
+        let ids: Vec<String> = (0..1_000).map(|i| format!("id-{i}")).collect();
+        let first = WriteBatch { dedup_added: ids[..600].to_vec(), ..WriteBatch::default() };
+        p.write("main", &first).expect("write");
+        // Evict the oldest 300, admit 400 more and re-admit one old id (it becomes newest).
+        let second = WriteBatch {
+            dedup_evicted: ids[..300].to_vec(),
+            dedup_added: ids[600..].iter().chain([&ids[400]]).cloned().collect(),
+            ..WriteBatch::default()
+        };
+        p.write("main", &second).expect("write");
+        let mut expected: Vec<String> =
+            ids[300..].iter().filter(|id| *id != &ids[400]).cloned().collect();
+        expected.push(ids[400].clone());
+        assert_eq!(p.load("main").expect("load").dedup_ids, expected);
+        drop(p);
+        let mut p = open(&path);
+        assert_eq!(p.load("main").expect("load").dedup_ids, expected, "after a reopen");
+        let rows: i64 =
+            p.conn.query_row("SELECT count(*) FROM dedup_chunks", [], |r| r.get(0)).expect("n");
+        assert_eq!(rows, 11, "700 ids in slots 0..700: 11 chunks of 64");
+        // And a fresh connection keeps writing where the file is.
+        let third = WriteBatch { dedup_evicted: ids[300..310].to_vec(), ..WriteBatch::default() };
+        p.write("main", &third).expect("write");
+        assert_eq!(p.load("main").expect("load").dedup_ids, expected[10..].to_vec());
+    }
+
+    #[test]
+    fn two_connections_writing_dedup_ids_in_turn_keep_one_window() {
+        let (_dir, path) = temp_db();
+        let mut a = seeded(&path);
+        let mut b = open(&path);
+        let ids = |added: &[&str], evicted: &[&str]| WriteBatch {
+            dedup_added: added.iter().map(|s| (*s).to_owned()).collect(),
+            dedup_evicted: evicted.iter().map(|s| (*s).to_owned()).collect(),
+            ..WriteBatch::default()
+        };
+        a.write("main", &ids(&["a1"], &["d1"])).expect("write");
+        b.write("main", &ids(&["b1", "b2"], &["d2"])).expect("write");
+        a.write("main", &ids(&["a2"], &["d3"])).expect("write");
+        b.write("main", &ids(&["b3"], &["a1"])).expect("write");
+        let expected = ["b1", "b2", "a2", "b3"];
+        assert_eq!(a.load("main").expect("load").dedup_ids, expected);
+        assert_eq!(b.load("main").expect("load").dedup_ids, expected);
     }
 
     #[test]

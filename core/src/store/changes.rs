@@ -47,6 +47,26 @@ impl ChangeSet {
     }
 }
 
+/// A [`ChangeSet`] without the entities' values, for an owner that reads them from the store
+/// (the sync client: persistence and subscribers borrow them, nothing is copied).
+#[derive(Debug, Default)]
+pub(crate) struct ChangedKeys {
+    pub(crate) cleared: bool,
+    /// Keys of entities created or changed that still exist, in order of last change.
+    pub(crate) upserted: Vec<EntityKey>,
+    pub(crate) deleted: Vec<(EntityKey, Option<Version>)>,
+    pub(crate) tombstones_evicted: Vec<EntityKey>,
+}
+
+impl ChangedKeys {
+    pub(crate) fn is_empty(&self) -> bool {
+        !self.cleared
+            && self.upserted.is_empty()
+            && self.deleted.is_empty()
+            && self.tombstones_evicted.is_empty()
+    }
+}
+
 /// The last change to one key in the current batch.
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Last {
@@ -110,15 +130,34 @@ impl Recorder {
 
     /// The batch so far, with upserted entities read from `entities`; starts a new batch.
     pub(crate) fn take(&mut self, entities: &Entities) -> ChangeSet {
+        let keys = self.take_keys(entities);
+        let upserted = keys
+            .upserted
+            .into_iter()
+            .filter_map(|key| {
+                let entity = entities.get(&key)?.clone();
+                Some((key, entity))
+            })
+            .collect();
+        ChangeSet {
+            cleared: keys.cleared,
+            upserted,
+            deleted: keys.deleted,
+            tombstones_evicted: keys.tombstones_evicted,
+        }
+    }
+
+    /// The batch so far as keys (upserted keys that exist in `entities`); starts a new batch.
+    pub(crate) fn take_keys(&mut self, entities: &Entities) -> ChangedKeys {
         let mut last: Vec<(EntityKey, (u64, Last))> = self.last.drain().collect();
         last.sort_unstable_by_key(|(_, (order, _))| *order);
         let mut changes =
-            ChangeSet { cleared: std::mem::take(&mut self.cleared), ..ChangeSet::default() };
+            ChangedKeys { cleared: std::mem::take(&mut self.cleared), ..ChangedKeys::default() };
         for (key, (_, change)) in last {
             match change {
                 Last::Upserted => {
-                    if let Some(entity) = entities.get(&key) {
-                        changes.upserted.push((key, entity.clone()));
+                    if entities.get(&key).is_some() {
+                        changes.upserted.push(key);
                     }
                 }
                 Last::Deleted { version, evicted } => {

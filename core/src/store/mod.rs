@@ -28,6 +28,7 @@ pub use tracker::{ListDiff, ListTracker};
 pub use view::{Filter, ListView, SortKey};
 
 use crate::op::{EntityKey, Op, Version};
+pub(crate) use changes::ChangedKeys;
 use changes::Recorder;
 use entity::Entities;
 use guard::Tombstones;
@@ -167,6 +168,12 @@ impl Store {
     /// Everything changed since the previous call, coalesced per key.
     pub fn take_changes(&mut self) -> ChangeSet {
         self.changes.take(&self.entities)
+    }
+
+    /// Like [`Store::take_changes`], without copying the changed entities: read them with
+    /// [`Store::get`].
+    pub(crate) fn take_changed_keys(&mut self) -> ChangedKeys {
+        self.changes.take_keys(&self.entities)
     }
 
     /// Replaces the whole contents with a snapshot (a cold start from persistence). Tombstones

@@ -85,11 +85,22 @@ impl ListTracker {
     /// it came from). `None` when the visible list did not change: no key of the view's kind
     /// changed, or none that is or was in it.
     pub fn update(&mut self, store: &Store, changes: &ChangeSet) -> Option<ListDiff> {
-        if changes.cleared {
-            return self.refresh_all(store);
-        }
         let keys = changes.upserted.iter().map(|(key, _)| key);
         let keys = keys.chain(changes.deleted.iter().map(|(key, _)| key));
+        self.update_keys(store, changes.cleared, keys)
+    }
+
+    /// [`ListTracker::update`] from what a change set names: whether the store was cleared, and
+    /// the keys created, changed or deleted.
+    pub(crate) fn update_keys<'k>(
+        &mut self,
+        store: &Store,
+        cleared: bool,
+        keys: impl Iterator<Item = &'k EntityKey>,
+    ) -> Option<ListDiff> {
+        if cleared {
+            return self.refresh_all(store);
+        }
         let mut seen = HashSet::new();
         let mut touches = Vec::new();
         for key in keys {

@@ -341,6 +341,35 @@ fn tether_run(server: &RawServer, storage: Storage) -> Result<f64, String> {
     Ok(end.duration_since(start).as_secs_f64())
 }
 
+// ----- 1b. Tether's transport alone: `Connection`, no cache -----
+
+fn connection_run(server: &RawServer) -> Result<f64, String> {
+    let config = ConnectionConfig::builder(server.url())
+        .build()
+        .map_err(|e| e.to_string())?;
+    let runtime = tether_core::runtime().map_err(|e| e.to_string())?;
+    server.reset();
+    let (connection, mut messages) = tether_core::Connection::open(config);
+    let count = runtime.block_on(async {
+        let mut count = 0usize;
+        while let Some(message) = messages.recv().await {
+            std::hint::black_box(&message);
+            count += 1;
+            if count == EVENTS {
+                break;
+            }
+        }
+        count
+    });
+    let end = Instant::now();
+    connection.close();
+    if count != EVENTS {
+        return Err(format!("Tether's Connection saw {count} events, not {EVENTS}"));
+    }
+    let start = server.started().ok_or("the server never started writing")?;
+    Ok(end.duration_since(start).as_secs_f64())
+}
+
 // ----- 2. peer (a): reqwest + eventsource-stream -----
 
 fn peer_a_run(
@@ -940,6 +969,18 @@ fn run() -> Result<bool, String> {
         }
     }
 
+    // 1b. Tether's transport alone.
+    let mut connection = Vec::new();
+    for _ in (0..runs).filter(|_| part("connection")) {
+        match connection_run(&server) {
+            Ok(secs) => connection.push(secs),
+            Err(e) => {
+                eprintln!("tether (connection): {e}");
+                ok = false;
+            }
+        }
+    }
+
     // 2. Peer (a).
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -979,18 +1020,20 @@ fn run() -> Result<bool, String> {
     let tm = rate(&tether_memory);
     let tf = rate(&tether_file);
     let pa = rate(&peer_a);
+    let tc = rate(&connection);
     let pb = (!peer_b.is_empty()).then(|| median(peer_b.clone()));
     let mb_per_event = bytes as f64 / EVENTS as f64 / 1e6;
     let cell = |r: Option<f64>, f: &dyn Fn(f64) -> String| r.map_or("—".to_string(), f);
     println!("| contender | work per event | M events/s | MB/s | Tether (file) / this |");
     println!("| --- | --- | ---: | ---: | ---: |");
-    let rows: [(&str, &str, Option<f64>); 4] = [
+    let rows: [(&str, &str, Option<f64>); 5] = [
         (
             "Tether `SyncClient`, SQLite file (WAL)",
             "parse, dedup, route, merge, list diff, SQLite batch",
             tf,
         ),
         ("Tether `SyncClient`, in-memory SQLite", "the same, SQLite in memory", tm),
+        ("Tether `Connection` (transport only, no cache)", "parse, deliver", tc),
         ("(a) reqwest 0.13 + eventsource-stream 0.2.3", "parse, count", pa),
         (
             "(b) Node: eventsource 4.1.1 + JSON.parse + TanStack setQueryData",
@@ -1004,6 +1047,14 @@ fn run() -> Result<bool, String> {
             cell(r, &|r| format!("{:.3}", r / 1e6)),
             cell(r, &|r| format!("{:.0}", r * mb_per_event)),
             cell(r.zip(tf).map(|(r, t)| t / r), &|v| format!("{v:.1}×")),
+        );
+    }
+    if let (Some(c), Some(a)) = (tc, pa) {
+        println!(
+            "\nTransport: Tether's `Connection` delivers {:.2} M events/s = {:.2}× reqwest + \
+             eventsource-stream (PEERS: LaunchDarkly's client 2.0–2.4 M events/s).",
+            c / 1e6,
+            c / a
         );
     }
     if node.is_none() {

@@ -402,6 +402,16 @@ impl Engine {
             if self.shared.is_closed() {
                 return Err(Signal::Close);
             }
+            // Room now (the usual case): no wait, so nothing to race against the commands,
+            // which stay queued for the next race.
+            let message = match self.messages.try_reserve() {
+                Ok(permit) => {
+                    permit.send(message);
+                    continue;
+                }
+                Err(mpsc::error::TrySendError::Closed(())) => return Err(Signal::Close),
+                Err(mpsc::error::TrySendError::Full(())) => message,
+            };
             match self.control.race(self.messages.reserve(), StopOn::Close).await? {
                 Ok(permit) => permit.send(message),
                 // The consumer dropped its stream: nobody listens any more.

@@ -180,60 +180,6 @@ impl TetherClient {
 }
 
 impl TetherClient {
-    fn ensure_open(&self) -> Result<(), TetherError> {
-        if self.closed.load(SeqCst) {
-            Err(TetherError::Closed)
-        } else {
-            Ok(())
-        }
-    }
-
-    /// Hands every item of `subscription` to `deliver` on the runtime until the handle is
-    /// cancelled or the subscription ends (the watch_* methods differ only in what they deliver).
-    fn forward<T, D>(&self, mut subscription: Subscription<T>, deliver: D) -> Arc<TaskHandle>
-    where
-        T: Send + 'static,
-        D: Fn(T) -> Result<(), TetherError> + Send + Sync + 'static,
-    {
-        let gate = task::spawn(&self.runtime, move |gate| async move {
-            while let Some(item) = subscription.recv().await {
-                if !gate.deliver(|| deliver(item)) {
-                    break;
-                }
-            }
-        });
-        self.track(gate)
-    }
-
-    fn track(&self, gate: Arc<Gate>) -> Arc<TaskHandle> {
-        let mut watchers = self.lock_watchers();
-        watchers.retain(|w| w.upgrade().is_some_and(|g| !g.is_cancelled()));
-        watchers.push(Arc::downgrade(&gate));
-        drop(watchers);
-        // A close that raced with this call still stops the watcher.
-        if self.closed.load(SeqCst) {
-            gate.cancel();
-        }
-        Arc::new(TaskHandle::new(gate))
-    }
-
-    fn lock_watchers(&self) -> std::sync::MutexGuard<'_, Vec<Weak<Gate>>> {
-        self.watchers.lock().unwrap_or_else(|p| p.into_inner())
-    }
-}
-
-/// A size from the FFI's `u64`, saturating on 32-bit targets.
-fn size(value: Option<u64>, default: usize) -> usize {
-    value.map_or(default, |v| usize::try_from(v).unwrap_or(usize::MAX))
-}
-
-impl Drop for TetherClient {
-    fn drop(&mut self) {
-        self.close();
-    }
-}
-
-impl TetherClient {
     /// Opens a new client (`open` without the name lookup).
     fn open_new(config: ClientConfig) -> Result<Arc<Self>, TetherError> {
         let runtime = crate::runtime::handle()
@@ -329,6 +275,58 @@ impl TetherClient {
 
     pub(crate) fn is_closed(&self) -> bool {
         self.closed.load(SeqCst)
+    }
+
+    fn ensure_open(&self) -> Result<(), TetherError> {
+        if self.closed.load(SeqCst) {
+            Err(TetherError::Closed)
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Hands every item of `subscription` to `deliver` on the runtime until the handle is
+    /// cancelled or the subscription ends (the watch_* methods differ only in what they deliver).
+    fn forward<T, D>(&self, mut subscription: Subscription<T>, deliver: D) -> Arc<TaskHandle>
+    where
+        T: Send + 'static,
+        D: Fn(T) -> Result<(), TetherError> + Send + Sync + 'static,
+    {
+        let gate = task::spawn(&self.runtime, move |gate| async move {
+            while let Some(item) = subscription.recv().await {
+                if !gate.deliver(|| deliver(item)) {
+                    break;
+                }
+            }
+        });
+        self.track(gate)
+    }
+
+    fn track(&self, gate: Arc<Gate>) -> Arc<TaskHandle> {
+        let mut watchers = self.lock_watchers();
+        watchers.retain(|w| w.upgrade().is_some_and(|g| !g.is_cancelled()));
+        watchers.push(Arc::downgrade(&gate));
+        drop(watchers);
+        // A close that raced with this call still stops the watcher.
+        if self.closed.load(SeqCst) {
+            gate.cancel();
+        }
+        Arc::new(TaskHandle::new(gate))
+    }
+
+    fn lock_watchers(&self) -> std::sync::MutexGuard<'_, Vec<Weak<Gate>>> {
+        self.watchers.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// A size from the FFI's `u64`, saturating on 32-bit targets.
+fn size(value: Option<u64>, default: usize) -> usize {
+    value.map_or(default, |v| usize::try_from(v).unwrap_or(usize::MAX))
+}
+
+impl Drop for TetherClient {
+    fn drop(&mut self) {
+        self.close();
     }
 }
 

@@ -41,3 +41,33 @@ install_kotlinc() {
   fi
   printf '%s' "$KOTLIN_TOOLS/kotlinc/bin/kotlinc"
 }
+
+# <JUnit 4 log>: prints "PASSED FAILED" from its last line ("OK (N tests)" or "Tests run: N,
+# Failures: M"); a log with neither (the run died) counts as one failure.
+junit_counts() {
+  local run failed
+  if grep -q '^OK (' "$1"; then
+    echo "$(sed -n 's/^OK (\([0-9]*\) tests\{0,1\})$/\1/p' "$1" | tail -1) 0"
+  else
+    run=$(sed -n 's/^Tests run: \([0-9]*\), *Failures: \([0-9]*\).*/\1/p' "$1" | tail -1)
+    failed=$(sed -n 's/^Tests run: \([0-9]*\), *Failures: \([0-9]*\).*/\2/p' "$1" | tail -1)
+    echo "$(( ${run:-0} - ${failed:-0} )) ${failed:-1}"
+  fi
+}
+
+# Prints a `java` of version 21 or newer (android-all 16's classes are Java 21 class files):
+# JAVA21_HOME, then the JDKs under /usr/lib/jvm (this machine kind has a Temurin JDK beside
+# OpenJDK 17), then `java` on PATH. Fails when there is none.
+java21() {
+  local candidate version
+  for candidate in ${JAVA21_HOME:+"$JAVA21_HOME/bin/java"} /usr/lib/jvm/*/bin/java "$(command -v java)"; do
+    [ -x "$candidate" ] || continue
+    version=$("$candidate" -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -1)
+    if [ "${version:-0}" -ge 21 ]; then
+      printf '%s' "$candidate"
+      return 0
+    fi
+  done
+  echo "$(basename "$0"): no Java 21 or newer (set JAVA21_HOME)" >&2
+  return 1
+}

@@ -4,6 +4,7 @@
 use serde_json::{Map, Value};
 
 use super::pointer::Pointer;
+use super::scan::Plan;
 
 /// A whole, validated rules file.
 #[derive(Debug)]
@@ -13,6 +14,28 @@ pub(crate) struct Compiled {
     /// Bodies larger than this are refused before parsing.
     pub(crate) max_payload_bytes: usize,
     pub(crate) rules: Vec<Rule>,
+    /// Every pointer above, as one tree for the routing fast path (`scan.rs`).
+    pub(crate) plan: Plan,
+}
+
+impl Compiled {
+    /// Puts every pointer into the scan plan.
+    pub(crate) fn new(
+        mut type_pointer: Pointer,
+        max_payload_bytes: usize,
+        mut rules: Vec<Rule>,
+    ) -> Self {
+        let mut plan = Plan::default();
+        let mut add = |pointer: &mut Pointer| {
+            let node = plan.add(pointer.tokens());
+            pointer.set_node(node);
+        };
+        add(&mut type_pointer);
+        for rule in &mut rules {
+            rule.pointers_mut(&mut add);
+        }
+        Compiled { type_pointer, max_payload_bytes, rules, plan }
+    }
 }
 
 /// One validated rule.
@@ -29,6 +52,41 @@ pub(crate) struct Rule {
 }
 
 impl Rule {
+    /// Calls `f` with every pointer building this rule's op (or its dedup id) reads.
+    pub(crate) fn pointers(&self, f: &mut impl FnMut(&Pointer)) {
+        self.dedup_id.iter().for_each(&mut *f);
+        match &self.action {
+            Action::Upsert { target, fields } | Action::Merge { target, fields } => {
+                target.pointers(f);
+                fields.payload.iter().for_each(&mut *f);
+                fields.set_from.iter().for_each(|(_, pointer)| f(pointer));
+            }
+            Action::Delete { target } => target.pointers(f),
+            Action::Heartbeat { interval_ms } => interval_ms.iter().for_each(f),
+            Action::Resync { key: KeySource::Pointer(pointer) } => f(pointer),
+            Action::Resync { key: KeySource::Constant(_) } | Action::ClearAll | Action::Ignore => {}
+        }
+    }
+
+    fn pointers_mut(&mut self, f: &mut impl FnMut(&mut Pointer)) {
+        self.dedup_id.iter_mut().for_each(&mut *f);
+        match &mut self.action {
+            Action::Upsert { target, fields } | Action::Merge { target, fields } => {
+                f(&mut target.id);
+                target.version.iter_mut().for_each(|(pointer, _)| f(pointer));
+                fields.payload.iter_mut().for_each(&mut *f);
+                fields.set_from.iter_mut().for_each(|(_, pointer)| f(pointer));
+            }
+            Action::Delete { target } => {
+                f(&mut target.id);
+                target.version.iter_mut().for_each(|(pointer, _)| f(pointer));
+            }
+            Action::Heartbeat { interval_ms } => interval_ms.iter_mut().for_each(f),
+            Action::Resync { key: KeySource::Pointer(pointer) } => f(pointer),
+            Action::Resync { key: KeySource::Constant(_) } | Action::ClearAll | Action::Ignore => {}
+        }
+    }
+
     /// Building this rule's op (or its dedup id) reads the JSON body.
     pub(crate) fn needs_body(&self) -> bool {
         self.dedup_id.is_some()
@@ -59,6 +117,13 @@ pub(crate) struct Target {
     pub(crate) kind: String,
     pub(crate) id: Pointer,
     pub(crate) version: Option<(Pointer, VersionFormat)>,
+}
+
+impl Target {
+    fn pointers(&self, f: &mut impl FnMut(&Pointer)) {
+        f(&self.id);
+        self.version.iter().for_each(|(pointer, _)| f(pointer));
+    }
 }
 
 /// How the value of an upsert or the patch of a merge is built: the object at `payload`, then the

@@ -9,6 +9,25 @@ use super::pointer::Pointer;
 use super::rfc3339;
 use crate::op::Version;
 
+/// Where pointers find their values: the whole parsed body, or (on the fast path) just the values
+/// one rule reads.
+pub(crate) trait Source {
+    /// The value `pointer` designates, if there is one.
+    fn at(&self, pointer: &Pointer) -> Option<&Value>;
+    /// Moves that value out (leaving `null` behind, or nothing), if there is one.
+    fn take_at(&mut self, pointer: &Pointer) -> Option<Value>;
+}
+
+impl Source for Value {
+    fn at(&self, pointer: &Pointer) -> Option<&Value> {
+        pointer.resolve(self)
+    }
+
+    fn take_at(&mut self, pointer: &Pointer) -> Option<Value> {
+        pointer.take(self)
+    }
+}
+
 pub(crate) fn missing(pointer: &Pointer) -> RouteErrorKind {
     RouteErrorKind::MissingField { pointer: pointer.as_str().to_owned() }
 }
@@ -23,14 +42,17 @@ fn bad_version(pointer: &Pointer, reason: impl Into<String>) -> RouteErrorKind {
 
 /// The value at `pointer`, which must be there.
 pub(crate) fn required<'v>(
-    root: &'v Value,
+    root: &'v (impl Source + ?Sized),
     pointer: &Pointer,
 ) -> Result<&'v Value, RouteErrorKind> {
-    pointer.resolve(root).ok_or_else(|| missing(pointer))
+    root.at(pointer).ok_or_else(|| missing(pointer))
 }
 
 /// An entity id: a non-empty string, or an integer (as its decimal string).
-pub(crate) fn id(root: &Value, pointer: &Pointer) -> Result<String, RouteErrorKind> {
+pub(crate) fn id(
+    root: &(impl Source + ?Sized),
+    pointer: &Pointer,
+) -> Result<String, RouteErrorKind> {
     const EXPECTED: &str = "a non-empty string or an integer";
     match required(root, pointer)? {
         Value::String(s) if !s.is_empty() => Ok(s.clone()),
@@ -40,8 +62,11 @@ pub(crate) fn id(root: &Value, pointer: &Pointer) -> Result<String, RouteErrorKi
 }
 
 /// The envelope's own event id: like an entity id, but optional (absent or `null` is `None`).
-pub(crate) fn dedup_id(root: &Value, pointer: &Pointer) -> Result<Option<String>, RouteErrorKind> {
-    match pointer.resolve(root) {
+pub(crate) fn dedup_id(
+    root: &(impl Source + ?Sized),
+    pointer: &Pointer,
+) -> Result<Option<String>, RouteErrorKind> {
+    match root.at(pointer) {
         None | Some(Value::Null) => Ok(None),
         Some(_) => id(root, pointer).map(Some),
     }
@@ -56,7 +81,10 @@ fn integer_string(n: &Number) -> Option<String> {
 }
 
 /// A required string.
-pub(crate) fn string(root: &Value, pointer: &Pointer) -> Result<String, RouteErrorKind> {
+pub(crate) fn string(
+    root: &(impl Source + ?Sized),
+    pointer: &Pointer,
+) -> Result<String, RouteErrorKind> {
     match required(root, pointer)? {
         Value::String(s) => Ok(s.clone()),
         _ => Err(wrong(pointer, "a string")),
@@ -64,8 +92,11 @@ pub(crate) fn string(root: &Value, pointer: &Pointer) -> Result<String, RouteErr
 }
 
 /// An optional non-negative integer (absent or `null` is `None`).
-pub(crate) fn optional_u64(root: &Value, pointer: &Pointer) -> Result<Option<u64>, RouteErrorKind> {
-    match pointer.resolve(root) {
+pub(crate) fn optional_u64(
+    root: &(impl Source + ?Sized),
+    pointer: &Pointer,
+) -> Result<Option<u64>, RouteErrorKind> {
+    match root.at(pointer) {
         None | Some(Value::Null) => Ok(None),
         Some(value) => {
             value.as_u64().map(Some).ok_or_else(|| wrong(pointer, "a non-negative integer"))
@@ -75,7 +106,7 @@ pub(crate) fn optional_u64(root: &Value, pointer: &Pointer) -> Result<Option<u64
 
 /// The event's version, which must be there, read as `format` says.
 pub(crate) fn version(
-    root: &Value,
+    root: &(impl Source + ?Sized),
     pointer: &Pointer,
     format: VersionFormat,
 ) -> Result<Version, RouteErrorKind> {

@@ -50,6 +50,7 @@ mod rfc3339;
 mod route;
 mod rule;
 mod rules;
+mod scan;
 
 use std::sync::Arc;
 

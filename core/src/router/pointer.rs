@@ -9,13 +9,16 @@ use serde_json::Value;
 pub(crate) struct Pointer {
     text: String,
     tokens: Vec<String>,
+    /// Its node in the rules' scan plan (`scan::Plan`), set when the rules are compiled; the
+    /// root pointer is always node 0.
+    node: usize,
 }
 
 impl Pointer {
     /// Parses `text`; the error says why it is not a pointer.
     pub(crate) fn parse(text: &str) -> Result<Pointer, String> {
         if text.is_empty() {
-            return Ok(Pointer { text: String::new(), tokens: Vec::new() });
+            return Ok(Pointer { text: String::new(), tokens: Vec::new(), node: 0 });
         }
         let Some(rest) = text.strip_prefix('/') else {
             return Err(format!(
@@ -23,12 +26,26 @@ impl Pointer {
             ));
         };
         let tokens = rest.split('/').map(unescape).collect::<Result<Vec<_>, _>>()?;
-        Ok(Pointer { text: text.to_owned(), tokens })
+        Ok(Pointer { text: text.to_owned(), tokens, node: usize::MAX })
     }
 
     /// The pointer as written in the rules.
     pub(crate) fn as_str(&self) -> &str {
         &self.text
+    }
+
+    /// The unescaped tokens.
+    pub(crate) fn tokens(&self) -> &[String] {
+        &self.tokens
+    }
+
+    /// Its node in the scan plan (`usize::MAX` until the rules are compiled).
+    pub(crate) fn node(&self) -> usize {
+        self.node
+    }
+
+    pub(crate) fn set_node(&mut self, node: usize) {
+        self.node = node;
     }
 
     /// The value the pointer designates in `root`, if there is one.
@@ -73,7 +90,7 @@ fn unescape(token: &str) -> Result<String, String> {
 }
 
 /// An array index token: `"0"` or digits without a leading zero, within `usize`.
-fn array_index(token: &str) -> Option<usize> {
+pub(super) fn array_index(token: &str) -> Option<usize> {
     let valid = !token.is_empty()
         && token.bytes().all(|b| b.is_ascii_digit())
         && (token == "0" || !token.starts_with('0'));

@@ -1,11 +1,21 @@
 //! Routing one event: the first rule whose `match` holds builds the op. The body is parsed at most
 //! once, and only when a matching test on `type` or the chosen rule's op needs it.
+//!
+//! The body is first read by the fast path (`scan.rs`): one validating pass that finds where the
+//! rules' pointers land, after which only the values the matched rule reads are parsed. Whenever
+//! the fast path is not sure the full parse would agree, the whole body is parsed into a
+//! `serde_json::Value` as before; that parse decides, and words, every `MalformedJson`.
+
+use std::borrow::Cow;
+use std::ops::Range;
 
 use serde_json::{Map, Value};
 
 use super::compiled::{Action, Compiled, Fields, KeySource, Rule, Target};
 use super::error::{RouteError, RouteErrorKind};
-use super::extract;
+use super::extract::{self, Source};
+use super::pointer::Pointer;
+use super::scan;
 use crate::op::{EntityKey, Op, Version};
 use crate::parser::EventRef;
 
@@ -23,45 +33,100 @@ pub enum Routed {
     Error(RouteError),
 }
 
-/// The event's JSON body, parsed on first use.
-struct Body<'e> {
-    data: &'e str,
-    limit: usize,
-    parsed: Option<Result<Value, RouteErrorKind>>,
+/// A body that is JSON, as read so far.
+enum Doc<'e> {
+    /// The fast path: where each pointer of the rules is (by plan node), and the string at the
+    /// type pointer.
+    Scanned { spans: Vec<Option<Range<usize>>>, type_value: Option<Cow<'e, str>> },
+    /// The whole body, parsed.
+    Parsed(Value),
 }
 
-impl<'e> Body<'e> {
-    fn new(data: &'e str, limit: usize) -> Self {
-        Body { data, limit, parsed: None }
+/// The event's JSON body, read on first use.
+struct Body<'e, 'c> {
+    data: &'e str,
+    compiled: &'c Compiled,
+    /// Whether to try the fast path (tests compare it with the full parse).
+    fast: bool,
+    read: Option<Result<Doc<'e>, RouteErrorKind>>,
+}
+
+impl<'e, 'c> Body<'e, 'c> {
+    fn new(data: &'e str, compiled: &'c Compiled, fast: bool) -> Self {
+        Body { data, compiled, fast, read: None }
     }
 
-    /// The parsed body (parsing it now if needed): too large, or not JSON, is an error.
-    fn get(&mut self) -> Result<&mut Value, &RouteErrorKind> {
-        let (data, limit) = (self.data, self.limit);
-        self.parsed
-            .get_or_insert_with(|| {
-                if data.len() > limit {
-                    return Err(RouteErrorKind::TooLarge { bytes: data.len(), limit });
+    /// The body (reading it now if needed): too large, or not JSON, is an error.
+    fn get(&mut self) -> Result<&mut Doc<'e>, &RouteErrorKind> {
+        if self.read.is_none() {
+            let (data, limit) = (self.data, self.compiled.max_payload_bytes);
+            self.read = Some(if data.len() > limit {
+                Err(RouteErrorKind::TooLarge { bytes: data.len(), limit })
+            } else {
+                match self.fast.then(|| scanned(self.compiled, data)).flatten() {
+                    Some(doc) => Ok(doc),
+                    None => parse(data).map(Doc::Parsed),
                 }
-                // serde_json stops at 128 levels of nesting with an error, so depth cannot
-                // overflow the stack.
-                serde_json::from_str(data).map_err(|e| RouteErrorKind::MalformedJson(e.to_string()))
-            })
-            .as_mut()
-            .map_err(|kind| &*kind)
+            });
+        }
+        self.read.as_mut().expect("read above").as_mut().map_err(|kind| &*kind)
     }
 
-    fn parsed(&self) -> Option<&Value> {
-        self.parsed.as_ref().and_then(|result| result.as_ref().ok())
+    /// Gives up the fast path's reading: parses the whole body.
+    fn parse_fully(&mut self) -> Result<&mut Value, RouteErrorKind> {
+        self.read = Some(parse(self.data).map(Doc::Parsed));
+        match self.read.as_mut() {
+            Some(Ok(Doc::Parsed(root))) => Ok(root),
+            Some(Err(kind)) => Err(kind.clone()),
+            _ => unreachable!("set above"),
+        }
+    }
+
+    fn type_value(&self) -> Option<&str> {
+        match self.read.as_ref()?.as_ref().ok()? {
+            Doc::Scanned { type_value, .. } => type_value.as_deref(),
+            Doc::Parsed(root) => type_of(self.compiled, root),
+        }
     }
 
     fn failure(&self) -> Option<&RouteErrorKind> {
-        self.parsed.as_ref().and_then(|result| result.as_ref().err())
+        self.read.as_ref().and_then(|result| result.as_ref().err())
+    }
+}
+
+/// The whole body as a `Value`. serde_json stops at 128 levels of nesting with an error, so depth
+/// cannot overflow the stack.
+fn parse(data: &str) -> Result<Value, RouteErrorKind> {
+    serde_json::from_str(data).map_err(|e| RouteErrorKind::MalformedJson(e.to_string()))
+}
+
+/// The fast path's reading, when it is sure.
+fn scanned<'e>(compiled: &Compiled, data: &'e str) -> Option<Doc<'e>> {
+    let spans = scan::scan(&compiled.plan, data)?;
+    let type_value = match spans[compiled.type_pointer.node()].clone() {
+        Some(span) if data.as_bytes()[span.start] == b'"' => Some(string(data, span)?),
+        _ => None,
+    };
+    Some(Doc::Scanned { spans, type_value })
+}
+
+/// A scanned string value, unescaped.
+fn string(data: &str, span: Range<usize>) -> Option<Cow<'_, str>> {
+    let inner = &data[span.start + 1..span.end - 1];
+    if inner.contains('\\') {
+        serde_json::from_str(&data[span]).ok().map(Cow::Owned)
+    } else {
+        Some(Cow::Borrowed(inner))
     }
 }
 
 pub(super) fn route(compiled: &Compiled, event: &EventRef<'_>) -> Routed {
-    let mut body = Body::new(event.data, compiled.max_payload_bytes);
+    route_with(compiled, event, true)
+}
+
+/// `route`, with or without the fast path.
+fn route_with(compiled: &Compiled, event: &EventRef<'_>, fast: bool) -> Routed {
+    let mut body = Body::new(event.data, compiled, fast);
     // The first rule whose `type` test could not run because the body is not usable JSON.
     let mut blocked = None;
     for (index, rule) in compiled.rules.iter().enumerate() {
@@ -69,13 +134,12 @@ pub(super) fn route(compiled: &Compiled, event: &EventRef<'_>) -> Routed {
             continue;
         }
         if let Some(wanted) = &rule.type_value {
-            match body.get() {
-                Ok(root) if type_of(compiled, root) == Some(wanted.as_str()) => {}
-                Ok(_) => continue,
-                Err(_) => {
-                    blocked.get_or_insert(index);
-                    continue;
-                }
+            if body.get().is_err() {
+                blocked.get_or_insert(index);
+                continue;
+            }
+            if body.type_value() != Some(wanted.as_str()) {
+                continue;
             }
         }
         return match build(rule, &mut body) {
@@ -88,7 +152,7 @@ pub(super) fn route(compiled: &Compiled, event: &EventRef<'_>) -> Routed {
     }
     Routed::Unmatched {
         event_type: event.event_type.to_owned(),
-        type_value: body.parsed().and_then(|root| type_of(compiled, root)).map(str::to_owned),
+        type_value: body.type_value().map(str::to_owned),
     }
 }
 
@@ -101,50 +165,120 @@ fn error(compiled: &Compiled, rule: usize, kind: RouteErrorKind) -> RouteError {
     RouteError { rule, rule_name, kind }
 }
 
+/// On the fast path: the values one rule reads, each parsed from its span (by plan node).
+struct Picked {
+    values: Vec<(usize, Option<Value>)>,
+}
+
+impl Picked {
+    /// `None` if a value does not parse on its own (the fast path was wrong: parse fully).
+    fn new(rule: &Rule, data: &str, spans: &[Option<Range<usize>>]) -> Option<Picked> {
+        let mut values = Vec::with_capacity(4);
+        let mut ok = true;
+        rule.pointers(&mut |pointer| {
+            let node = pointer.node();
+            if !ok || values.iter().any(|(n, _)| *n == node) {
+                return;
+            }
+            let value = match spans.get(node) {
+                Some(Some(span)) => match value(data, span.clone()) {
+                    Some(value) => Some(value),
+                    None => {
+                        ok = false;
+                        return;
+                    }
+                },
+                Some(None) => None,
+                None => {
+                    ok = false;
+                    return;
+                }
+            };
+            values.push((node, value));
+        });
+        ok.then_some(Picked { values })
+    }
+}
+
+/// A value the fast path found, parsed on its own.
+fn value(data: &str, span: Range<usize>) -> Option<Value> {
+    if data.as_bytes()[span.start] == b'"' {
+        return string(data, span).map(|s| Value::String(s.into_owned()));
+    }
+    serde_json::from_str(&data[span]).ok()
+}
+
+impl Source for Picked {
+    fn at(&self, pointer: &Pointer) -> Option<&Value> {
+        let node = pointer.node();
+        self.values.iter().find(|(n, _)| *n == node)?.1.as_ref()
+    }
+
+    fn take_at(&mut self, pointer: &Pointer) -> Option<Value> {
+        let node = pointer.node();
+        self.values.iter_mut().find(|(n, _)| *n == node)?.1.take()
+    }
+}
+
 /// The op and dedup id of the rule that matched.
-fn build(rule: &Rule, body: &mut Body<'_>) -> Result<(Op, Option<String>), RouteErrorKind> {
-    // The body is not needed after this rule, so the payload can be moved out of it.
-    let mut root = if rule.needs_body() {
-        std::mem::take(body.get().map_err(RouteErrorKind::clone)?)
-    } else {
-        Value::Null
+fn build(rule: &Rule, body: &mut Body<'_, '_>) -> Result<(Op, Option<String>), RouteErrorKind> {
+    if !rule.needs_body() {
+        return build_from(rule, &mut Value::Null);
+    }
+    let data = body.data;
+    if let Doc::Scanned { spans, .. } = body.get().map_err(RouteErrorKind::clone)? {
+        if let Some(mut picked) = Picked::new(rule, data, spans) {
+            return build_from(rule, &mut picked);
+        }
+    }
+    let root = match body.get().map_err(RouteErrorKind::clone)? {
+        Doc::Parsed(root) => root,
+        Doc::Scanned { .. } => body.parse_fully()?,
     };
+    // The body is not needed after this rule, so the payload can be moved out of it.
+    build_from(rule, &mut std::mem::take(root))
+}
+
+fn build_from(rule: &Rule, root: &mut impl Source) -> Result<(Op, Option<String>), RouteErrorKind> {
     let dedup_id = match &rule.dedup_id {
-        Some(pointer) => extract::dedup_id(&root, pointer)?,
+        Some(pointer) => extract::dedup_id(root, pointer)?,
         None => None,
     };
     let op = match &rule.action {
         Action::Upsert { target, fields } => {
-            let (key, version) = entity(&root, target)?;
-            Op::Upsert { key, value: object(&mut root, fields, false)?, version }
+            let (key, version) = entity(root, target)?;
+            Op::Upsert { key, value: object(root, fields, false)?, version }
         }
         Action::Merge { target, fields } => {
-            let (key, version) = entity(&root, target)?;
-            Op::Merge { key, patch: object(&mut root, fields, true)?, version }
+            let (key, version) = entity(root, target)?;
+            Op::Merge { key, patch: object(root, fields, true)?, version }
         }
         Action::Delete { target } => {
-            let (key, version) = entity(&root, target)?;
+            let (key, version) = entity(root, target)?;
             Op::Delete { key, version }
         }
         Action::ClearAll => Op::ClearAll,
         Action::Ignore => Op::Ignore,
         Action::Heartbeat { interval_ms } => Op::Heartbeat {
             interval_ms: match interval_ms {
-                Some(pointer) => extract::optional_u64(&root, pointer)?,
+                Some(pointer) => extract::optional_u64(root, pointer)?,
                 None => None,
             },
         },
         Action::Resync { key } => Op::Resync {
             key: match key {
                 KeySource::Constant(key) => key.clone(),
-                KeySource::Pointer(pointer) => extract::string(&root, pointer)?,
+                KeySource::Pointer(pointer) => extract::string(root, pointer)?,
             },
         },
     };
     Ok((op, dedup_id))
 }
 
-fn entity(root: &Value, target: &Target) -> Result<(EntityKey, Option<Version>), RouteErrorKind> {
+fn entity(
+    root: &impl Source,
+    target: &Target,
+) -> Result<(EntityKey, Option<Version>), RouteErrorKind> {
     let key = EntityKey::new(target.kind.clone(), extract::id(root, &target.id)?);
     let version = match &target.version {
         Some((pointer, format)) => Some(extract::version(root, pointer, *format)?),
@@ -154,7 +288,7 @@ fn entity(root: &Value, target: &Target) -> Result<(EntityKey, Option<Version>),
 }
 
 /// An upsert's value or a merge's patch: the payload object, then `set_from`, then `set`.
-fn object(root: &mut Value, fields: &Fields, merge: bool) -> Result<Value, RouteErrorKind> {
+fn object(root: &mut impl Source, fields: &Fields, merge: bool) -> Result<Value, RouteErrorKind> {
     let from = fields
         .set_from
         .iter()
@@ -162,7 +296,7 @@ fn object(root: &mut Value, fields: &Fields, merge: bool) -> Result<Value, Route
         .collect::<Result<Vec<_>, RouteErrorKind>>()?;
     let mut object = match &fields.payload {
         None => Map::new(),
-        Some(pointer) => match pointer.take(root) {
+        Some(pointer) => match root.take_at(pointer) {
             Some(Value::Object(map)) => map,
             None | Some(Value::Null) if merge && fields.payload_may_be_absent() => Map::new(),
             None => return Err(extract::missing(pointer)),
@@ -404,5 +538,183 @@ mod tests {
             op(route(&r, "a", r#"{"id":1,"at":null}"#)),
             Op::Merge { key: key("k", "1"), patch: json!({"at": null}), version: None }
         );
+    }
+    /// The fast path agrees with the full parse on everything: ops, errors and their messages.
+    fn same_as_full_parse(r: &Router, event_type: &str, data: &str) {
+        let event = EventRef { event_type, data, id: "", has_own_id: false };
+        assert_eq!(
+            route_with(&r.compiled, &event, true),
+            route_with(&r.compiled, &event, false),
+            "{event_type} {data:?}"
+        );
+    }
+
+    #[test]
+    fn fast_path_agrees_with_the_full_parse() {
+        let root =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/router");
+        let mut routers = Vec::new();
+        for style in ["typed_envelope", "event_names", "plain_body"] {
+            let rules =
+                std::fs::read_to_string(root.join(style).join("rules.json")).expect("fixture");
+            routers.push(Router::from_json(&rules).expect("valid rules"));
+        }
+        routers.push(router(json!([
+            {"match": {"type": "a"}, "op": "upsert", "kind": "k", "id": "/data/0/id",
+             "payload": "/data/0", "version": "/t", "version_format": "rfc3339", "dedup_id": "/id"},
+            {"match": {"type": "b"}, "op": "merge", "kind": "k", "id": "", "set_from": {"x": "/x"}},
+            {"match": {"type": "c"}, "op": "merge", "kind": "k", "id": "/id", "payload": "/data",
+             "set_from": {"s": "/data/s", "w": "/data/1"}, "version": "/t",
+             "version_format": "epoch_ms"},
+            {"match": {"type": "d"}, "op": "delete", "kind": "k", "id": "/data/id",
+             "version": "/t", "version_format": "number"},
+            {"match": {"event": "c"}, "op": "resync", "key_from": "/k"},
+            {"match": {"event": "d"}, "op": "heartbeat", "interval_ms": "/i"},
+            {"match": {"event": "e"}, "op": "upsert", "kind": "k", "id": "/id", "payload": "",
+             "version": "/t", "version_format": "epoch_s"},
+        ])));
+        let pieces = [
+            "{",
+            "}",
+            "[",
+            "]",
+            ",",
+            ":",
+            ":",
+            r#""type""#,
+            r#""a""#,
+            r#""b""#,
+            r#""c""#,
+            r#""d""#,
+            r#""data""#,
+            r#""id""#,
+            r#""t""#,
+            r#""x""#,
+            r#""s""#,
+            r#""k""#,
+            r#""i""#,
+            r#""0""#,
+            r#""sessionId""#,
+            r#""updates""#,
+            r#""session.updated""#,
+            r#""session.created""#,
+            "1",
+            "0",
+            "-1",
+            "01",
+            "1.5",
+            "1e3",
+            "-1e999",
+            "1E400",
+            "18446744073709551616",
+            "-",
+            "null",
+            "true",
+            "fals",
+            " ",
+            "\n",
+            r#""2024-02-30T00:00:00Z""#,
+            r#""2024-01-01T00:00:00Z""#,
+            r#""\ud800""#,
+            r#""\ud83d\ude00""#,
+            r#""t\u0079pe""#,
+            r#""a\"b""#,
+            r#""\x""#,
+            "\"\u{1}\"",
+            "\u{fffd}",
+            r#""""#,
+            "\"é\"",
+        ];
+        let mut rng = fastrand::Rng::with_seed(11);
+        let events = ["message", "c", "d", "e", "action_updated", "todo.updated", "force_logout"];
+        for _ in 0..40_000 {
+            let data: String =
+                (0..rng.usize(0..28)).map(|_| pieces[rng.usize(..pieces.len())]).collect();
+            for r in &routers {
+                same_as_full_parse(r, events[rng.usize(..events.len())], &data);
+            }
+        }
+        // Random well-formed bodies (as text, keys possibly repeated), which the fast path reads.
+        fn random_json(rng: &mut fastrand::Rng, depth: u32, out: &mut String) {
+            const KEYS: [&str; 12] =
+                ["type", "id", "data", "t", "x", "s", "k", "i", "sessionId", "updates", "0", "1"];
+            const SCALARS: [&str; 16] = [
+                "1",
+                "-7",
+                "2.5",
+                "0",
+                "null",
+                "true",
+                r#""a""#,
+                r#""c""#,
+                r#""d""#,
+                r#""session.updated""#,
+                r#""session.created""#,
+                r#""2024-01-01T00:00:00Z""#,
+                r#""q\n""#,
+                "1700000000000",
+                "9223372036854775807",
+                r#""""#,
+            ];
+            match rng.u8(0..4) {
+                0 | 1 if depth < 4 => {
+                    out.push('{');
+                    for n in 0..rng.usize(0..5) {
+                        if n > 0 {
+                            out.push(',');
+                        }
+                        out.push_str(&format!("\"{}\":", KEYS[rng.usize(..KEYS.len())]));
+                        random_json(rng, depth + 1, out);
+                    }
+                    out.push('}');
+                }
+                2 if depth < 4 => {
+                    out.push('[');
+                    for n in 0..rng.usize(0..4) {
+                        if n > 0 {
+                            out.push_str(", ");
+                        }
+                        random_json(rng, depth + 1, out);
+                    }
+                    out.push(']');
+                }
+                _ => out.push_str(SCALARS[rng.usize(..SCALARS.len())]),
+            }
+        }
+        let mut taken = 0;
+        for _ in 0..40_000 {
+            let mut data = String::new();
+            random_json(&mut rng, 0, &mut data);
+            for r in &routers {
+                taken += usize::from(scan::scan(&r.compiled.plan, &data).is_some());
+                same_as_full_parse(r, events[rng.usize(..events.len())], &data);
+            }
+        }
+        assert!(taken > 100_000, "the fast path read {taken} bodies");
+        // Well-formed envelopes with variations, most of which the fast path takes.
+        let envelopes = [
+            r#"{"id":"evt_1","type":"session.updated","timestamp":1732363201234,"data":{"sessionId":"s_1","updates":{"duration":1,"status":"paused"},"updatedAt":"2024-11-23T12:00:01.234Z"}}"#,
+            r#"{"id":"evt_1","type":"session.created","timestamp":1,"data":{"sessionId":"s_1","title":"x\ny\u00e9","n":[1,2,{"a":null}]}}"#,
+            r#"{"id":7,"type":"session.updated","timestamp":1.5,"data":{"sessionId":9,"updates":{}}}"#,
+            r#"{"id":"e","type":"session.updated","timestamp":1,"data":{"sessionId":"s","updates":{"a":1},"updatedAt":"x"},"type":"session.created"}"#,
+            r#"{"id":"e","type":"session.updated","timestamp":1e3,"data":{"sessionId":"s","updates":{"a":1},"updatedAt":"x"}}"#,
+            r#"{"id":"e","type":"session.deleted","timestamp":"1","data":{"sessionId":"s"}}"#,
+            r#"{"id":"e","type":"session.completed","timestamp":1,"data":{"sessionId":"s","completedAt":"z","summary":null}}"#,
+            r#"{"id":"e","type":"heartbeat","data":{"intervalMs":15000}}"#,
+            r#"{"type":"a","id":"e","t":"2024-01-01T00:00:00Z","data":[{"id":"x","v":1}]}"#,
+            r#"{"type":"c","id":"e","t":1,"data":{"s":"q","1":2,"z":1}}"#,
+            r#"{"type":"c","id":"e","t":1,"data":["q",{"s":1}]}"#,
+            r#"{"type":"d","t":9223372036854775808,"data":{"id":"x"}}"#,
+            r#"{"type":"b","x":{"deep":[[[]]]}}"#,
+            r#"{"id":1,"t":1700000000.25,"x":"\ud83d\ude00"}"#,
+            r#"{"type":"session.\u0075pdated","id":"e","timestamp":1,"data":{"sessionId":"s","updates":{}}}"#,
+        ];
+        for data in envelopes {
+            for r in &routers {
+                for event_type in events {
+                    same_as_full_parse(r, event_type, data);
+                }
+            }
+        }
     }
 }

@@ -75,7 +75,7 @@ pub(crate) fn compile(json: &str) -> Result<Compiled, RulesError> {
         .enumerate()
         .map(|(index, value)| compile_rule(index, value, &mut names))
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(Compiled { type_pointer, max_payload_bytes, rules })
+    Ok(Compiled::new(type_pointer, max_payload_bytes, rules))
 }
 
 fn check_version(version: Option<&Value>) -> Result<(), RulesError> {

@@ -17,14 +17,17 @@ import UIKit
 /// the `App`'s `init`); each forward is one non-blocking FFI call.
 @MainActor
 public final class TetherLifecycle {
+    private let center: NotificationCenter
     private var observers: [NSObjectProtocol] = []
 
-    private init() {}
+    private init(center: NotificationCenter) {
+        self.center = center
+    }
 
     /// Forwards the app's lifecycle into `setProcessAppState` until `close()`.
     @discardableResult
     public static func register() -> TetherLifecycle {
-        register { state in setProcessAppState(state: state) }
+        register(on: .default, queue: .main, processSignal)
     }
 
     /// Forwards the app's lifecycle into `onAppState` (called on the main thread) until
@@ -33,14 +36,29 @@ public final class TetherLifecycle {
     public static func register(
         _ onAppState: @escaping @Sendable (AppState) -> Void
     ) -> TetherLifecycle {
-        let lifecycle = TetherLifecycle()
-        let center = NotificationCenter.default
+        register(on: .default, queue: .main, onAppState)
+    }
+
+    /// Where `register()` forwards: the process-wide signal.
+    static let processSignal: @Sendable (AppState) -> Void = { state in
+        setProcessAppState(state: state)
+    }
+
+    /// The registration on any notification center, `onAppState` called on `queue` (`nil`:
+    /// on the posting thread). The public `register`s pass `.default` and `.main`; the tests
+    /// post on a private center (so no other observer sees their notifications) with `nil`.
+    static func register(
+        on center: NotificationCenter,
+        queue: OperationQueue?,
+        _ onAppState: @escaping @Sendable (AppState) -> Void
+    ) -> TetherLifecycle {
+        let lifecycle = TetherLifecycle(center: center)
         lifecycle.observers = [
             center.addObserver(
-                forName: UIApplication.didEnterBackgroundNotification, object: nil, queue: .main
+                forName: UIApplication.didEnterBackgroundNotification, object: nil, queue: queue
             ) { _ in onAppState(.background) },
             center.addObserver(
-                forName: UIApplication.willEnterForegroundNotification, object: nil, queue: .main
+                forName: UIApplication.willEnterForegroundNotification, object: nil, queue: queue
             ) { _ in onAppState(.foreground) },
         ]
         return lifecycle
@@ -49,7 +67,7 @@ public final class TetherLifecycle {
     /// Stops forwarding. Idempotent.
     public func close() {
         for observer in observers {
-            NotificationCenter.default.removeObserver(observer)
+            center.removeObserver(observer)
         }
         observers = []
     }

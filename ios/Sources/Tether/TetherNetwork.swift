@@ -23,7 +23,12 @@ public final class TetherNetwork: @unchecked Sendable {
     /// Forwards the device's network into `setProcessNetwork` until `close()`.
     @discardableResult
     public static func register() -> TetherNetwork {
-        register { state in setProcessNetwork(state: state) }
+        register(processSignal)
+    }
+
+    /// Where `register()` forwards: the process-wide signal.
+    static let processSignal: @Sendable (NetworkState) -> Void = { state in
+        setProcessNetwork(state: state)
     }
 
     /// Forwards the device's network into `onNetwork` (called on a private serial queue) until
@@ -34,10 +39,17 @@ public final class TetherNetwork: @unchecked Sendable {
     ) -> TetherNetwork {
         let network = TetherNetwork()
         network.monitor.pathUpdateHandler = { path in
-            onNetwork(TetherNetwork.state(of: path.status))
+            TetherNetwork.forward(path.status, to: onNetwork)
         }
         network.monitor.start(queue: DispatchQueue(label: "dev.tether.network"))
         return network
+    }
+
+    /// One path update, forwarded: all the monitor's handler does. The tests call it with the
+    /// statuses a monitor reports (a real `NWPathMonitor` reports the machine's path and cannot
+    /// be fed one).
+    static func forward(_ status: NWPath.Status, to onNetwork: (NetworkState) -> Void) {
+        onNetwork(state(of: status))
     }
 
     /// The core's view of a path status (see the type's documentation for why).

@@ -1,24 +1,33 @@
 //! A bounded LRU of event ids with amortized O(1) insert, hit and eviction: a map from id to its
 //! latest "generation" plus a queue of (generation, id) in recency order where entries made
-//! stale by a later hit are skipped on eviction and compacted away.
+//! stale by a later hit are skipped on eviction and compacted away. Each id is hashed once per
+//! admission, once per eviction and once when its admission is reported.
 
 use super::IdChanges;
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::hash_map::Entry;
+use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
 #[derive(Debug)]
 pub(super) struct IdWindow {
     capacity: usize,
     generation: u64,
-    latest: HashMap<Arc<str>, u64>,
+    latest: HashMap<Arc<str>, Slot>,
     order: VecDeque<(u64, Arc<str>)>,
     /// Ids admitted since the last `take_changes`, in order (may repeat; filtered at take).
     added: Vec<Arc<str>>,
-    /// Those of `added` still to be reported: an id admitted and evicted within one batch
-    /// never needs to reach storage.
-    pending: HashSet<Arc<str>>,
     /// Stored ids evicted since the last `take_changes`.
     evicted: Vec<String>,
+}
+
+/// One remembered id.
+#[derive(Debug, Clone, Copy)]
+struct Slot {
+    /// Its latest admission or hit.
+    generation: u64,
+    /// Admitted since the last `take_changes` and not evicted since: still to be reported (an id
+    /// admitted and evicted within one batch never needs to reach storage).
+    pending: bool,
 }
 
 impl IdWindow {
@@ -29,7 +38,6 @@ impl IdWindow {
             latest: HashMap::new(),
             order: VecDeque::new(),
             added: Vec::new(),
-            pending: HashSet::new(),
             evicted: Vec::new(),
         }
     }
@@ -42,27 +50,31 @@ impl IdWindow {
     pub(super) fn insert(&mut self, id: &str) -> bool {
         self.generation += 1;
         let generation = self.generation;
-        if let Some((key, _)) = self.latest.get_key_value(id) {
-            let key = key.clone();
-            self.latest.insert(key.clone(), generation);
-            self.order.push_back((generation, key));
-            self.compact();
-            return false;
+        match self.latest.entry(Arc::from(id)) {
+            Entry::Occupied(mut slot) => {
+                slot.get_mut().generation = generation;
+                let key = slot.key().clone();
+                self.order.push_back((generation, key));
+                self.compact();
+                false
+            }
+            Entry::Vacant(slot) => {
+                let key = slot.key().clone();
+                slot.insert(Slot { generation, pending: true });
+                self.order.push_back((generation, key.clone()));
+                self.added.push(key);
+                self.evict();
+                true
+            }
         }
-        let key: Arc<str> = Arc::from(id);
-        self.latest.insert(key.clone(), generation);
-        self.order.push_back((generation, key.clone()));
-        self.pending.insert(key.clone());
-        self.added.push(key);
-        self.evict();
-        true
     }
 
+    /// Loads stored ids, oldest first (not reported as added).
     pub(super) fn restore(&mut self, ids: impl IntoIterator<Item = String>) {
         for id in ids {
             self.generation += 1;
             let key: Arc<str> = Arc::from(id.as_str());
-            self.latest.insert(key.clone(), self.generation);
+            self.latest.insert(key.clone(), Slot { generation: self.generation, pending: false });
             self.order.push_back((self.generation, key));
         }
         let evicted = std::mem::take(&mut self.evicted);
@@ -75,15 +87,16 @@ impl IdWindow {
         self.latest.clear();
         self.order.clear();
         self.added.clear();
-        self.pending.clear();
         self.evicted.clear();
     }
 
+    /// Ids admitted (still remembered) and stored ids evicted since the last call.
     pub(super) fn take_changes(&mut self) -> IdChanges {
-        let mut added = Vec::with_capacity(self.pending.len());
+        let mut added = Vec::new();
         // Each still-pending id once, at its latest admission in this batch.
         for key in self.added.drain(..).rev() {
-            if self.pending.remove(&key) {
+            if let Some(slot) = self.latest.get_mut(&key).filter(|slot| slot.pending) {
+                slot.pending = false;
                 added.push(key.to_string());
             }
         }
@@ -94,11 +107,12 @@ impl IdWindow {
     fn evict(&mut self) {
         while self.latest.len() > self.capacity {
             let Some((generation, key)) = self.order.pop_front() else { break };
-            if self.latest.get(&key) == Some(&generation) {
-                self.latest.remove(&key);
-                // An id added and evicted within one batch never needs to reach storage.
-                if !self.pending.remove(&key) {
-                    self.evicted.push(key.to_string());
+            if let Entry::Occupied(slot) = self.latest.entry(key) {
+                if slot.get().generation == generation {
+                    let (key, slot) = slot.remove_entry();
+                    if !slot.pending {
+                        self.evicted.push(key.to_string());
+                    }
                 }
             }
         }
@@ -109,7 +123,9 @@ impl IdWindow {
     fn compact(&mut self) {
         if self.order.len() > 2 * self.latest.len() + 16 {
             let latest = &self.latest;
-            self.order.retain(|(generation, key)| latest.get(key) == Some(generation));
+            self.order.retain(|(generation, key)| {
+                latest.get(key).is_some_and(|slot| slot.generation == *generation)
+            });
         }
     }
 }
@@ -160,7 +176,7 @@ mod tests {
         let survivors: Vec<String> = (99_990..100_000).map(|i| format!("new-{i}")).collect();
         assert_eq!(changes.added, survivors);
         assert_eq!(changes.evicted.len(), 10, "only the stored ids need deleting");
-        assert!(w.added.is_empty() && w.pending.is_empty());
+        assert!(w.added.is_empty() && w.latest.values().all(|slot| !slot.pending));
     }
 
     #[test]

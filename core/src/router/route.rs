@@ -173,7 +173,7 @@ struct Picked {
 impl Picked {
     /// `None` if a value does not parse on its own (the fast path was wrong: parse fully).
     fn new(rule: &Rule, data: &str, spans: &[Option<Range<usize>>]) -> Option<Picked> {
-        let mut values = Vec::with_capacity(4);
+        let mut values = Vec::with_capacity(8);
         let mut ok = true;
         rule.pointers(&mut |pointer| {
             let node = pointer.node();

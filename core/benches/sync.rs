@@ -344,9 +344,7 @@ fn tether_run(server: &RawServer, storage: Storage) -> Result<f64, String> {
 // ----- 1b. Tether's transport alone: `Connection`, no cache -----
 
 fn connection_run(server: &RawServer) -> Result<f64, String> {
-    let config = ConnectionConfig::builder(server.url())
-        .build()
-        .map_err(|e| e.to_string())?;
+    let config = ConnectionConfig::builder(server.url()).build().map_err(|e| e.to_string())?;
     let runtime = tether_core::runtime().map_err(|e| e.to_string())?;
     server.reset();
     let (connection, mut messages) = tether_core::Connection::open(config);

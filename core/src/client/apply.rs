@@ -9,7 +9,7 @@ use crate::op::Op;
 use crate::parser::Event;
 use crate::persist::{BatchRef, Persistence, WriteBatch};
 use crate::router::{Routed, Router};
-use crate::store::{Applied, Store};
+use crate::store::{Outcome, Store};
 use std::collections::HashSet;
 use tokio::time::Instant;
 
@@ -120,10 +120,10 @@ impl SyncState {
             }
             _ => {}
         }
-        match self.store.apply(&op) {
-            Ok(Applied::Stale(_)) => self.stats.stale += 1,
-            Ok(Applied::Tombstoned(_)) => self.stats.tombstoned += 1,
-            Ok(Applied::Cleared) => {
+        match self.store.apply_quietly(&op) {
+            Ok(Outcome::Stale) => self.stats.stale += 1,
+            Ok(Outcome::Tombstoned) => self.stats.tombstoned += 1,
+            Ok(Outcome::Cleared) => {
                 // After a logout the old user's event ids mean nothing; the resume point stays.
                 self.dedup.clear();
                 self.subscribers.signal(SyncSignal::ClearedByServer);

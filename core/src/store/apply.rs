@@ -8,6 +8,34 @@ use crate::op::{EntityKey, Version};
 use serde_json::Value;
 use std::borrow::Cow;
 
+/// [`Applied`] without the key, which the caller has: what the store's steps return, so that the
+/// sync client, which does not need the key back, does not pay for copying it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Outcome {
+    Changed,
+    Deleted,
+    Cleared,
+    Unchanged,
+    Stale,
+    Tombstoned,
+    NotForStore,
+}
+
+impl Outcome {
+    /// The public form, naming `key`.
+    pub(crate) fn applied(self, key: &EntityKey) -> Applied {
+        match self {
+            Outcome::Changed => Applied::Changed(key.clone()),
+            Outcome::Deleted => Applied::Deleted(key.clone()),
+            Outcome::Cleared => Applied::Cleared,
+            Outcome::Unchanged => Applied::Unchanged,
+            Outcome::Stale => Applied::Stale(key.clone()),
+            Outcome::Tombstoned => Applied::Tombstoned(key.clone()),
+            Outcome::NotForStore => Applied::NotForStore,
+        }
+    }
+}
+
 /// What an update writes: a whole value, or a patch merged into the current one.
 enum Write<'a> {
     Replace(Cow<'a, Value>),
@@ -31,7 +59,7 @@ impl Store {
         key: &EntityKey,
         value: Cow<'_, Value>,
         version: Option<Version>,
-    ) -> Result<Applied, StoreError> {
+    ) -> Result<Outcome, StoreError> {
         if let Err(error) = self.check(key, &value) {
             if let Cow::Owned(value) = value {
                 dispose(value);
@@ -46,16 +74,16 @@ impl Store {
         key: &EntityKey,
         patch: &Value,
         version: Option<Version>,
-    ) -> Result<Applied, StoreError> {
+    ) -> Result<Outcome, StoreError> {
         self.check(key, patch)?;
         Ok(self.write(key, Write::Patch(patch), version))
     }
 
     /// An update of `key` that passed the input checks.
-    fn write(&mut self, key: &EntityKey, write: Write<'_>, version: Option<Version>) -> Applied {
+    fn write(&mut self, key: &EntityKey, write: Write<'_>, version: Option<Version>) -> Outcome {
         if let Some(entity) = self.entities.get_mut(key) {
             if is_stale(entity.version, version) {
-                return Applied::Stale(key.clone());
+                return Outcome::Stale;
             }
             let mut changed = match write {
                 Write::Replace(value) => {
@@ -71,14 +99,14 @@ impl Store {
             changed |= version != entity.version;
             entity.version = version;
             if !changed {
-                return Applied::Unchanged;
+                return Outcome::Unchanged;
             }
             self.changes.upserted(key);
-            return Applied::Changed(key.clone());
+            return Outcome::Changed;
         }
         if let Some(deleted_at) = self.tombstones.get(key) {
             if !outranks_tombstone(deleted_at, version) {
-                return Applied::Tombstoned(key.clone());
+                return Outcome::Tombstoned;
             }
             // A new entity reusing the id.
             self.tombstones.remove(key);
@@ -89,14 +117,12 @@ impl Store {
         };
         self.entities.insert(key.clone(), Entity::new(value, version));
         self.changes.upserted(key);
-        Applied::Changed(key.clone())
+        Outcome::Changed
     }
 
-    pub(super) fn delete(&mut self, key: &EntityKey, version: Option<Version>) -> Applied {
+    pub(super) fn delete(&mut self, key: &EntityKey, version: Option<Version>) -> Outcome {
         let tombstone = match self.entities.get(key) {
-            Some(entity) if is_stale(entity.version, version) => {
-                return Applied::Stale(key.clone())
-            }
+            Some(entity) if is_stale(entity.version, version) => return Outcome::Stale,
             Some(entity) => {
                 let stored = entity.version;
                 self.entities.remove(key);
@@ -104,22 +130,22 @@ impl Store {
             }
             None => match (self.tombstones.get(key), version) {
                 // Nothing known about it and nothing to date the deletion with.
-                (None, None) => return Applied::Unchanged,
+                (None, None) => return Outcome::Unchanged,
                 // Deleted before it arrived: remember, so the late create is dropped.
                 (None, Some(_)) => version,
                 (Some(Some(deleted_at)), Some(incoming)) if incoming > deleted_at => version,
                 (Some(Some(deleted_at)), Some(incoming)) if incoming < deleted_at => {
-                    return Applied::Stale(key.clone())
+                    return Outcome::Stale
                 }
                 // Already deleted at that version, or with a tombstone nothing outranks.
-                (Some(_), _) => return Applied::Unchanged,
+                (Some(_), _) => return Outcome::Unchanged,
             },
         };
         self.changes.deleted(key, tombstone);
         for evicted in self.tombstones.insert(key.clone(), tombstone) {
             self.changes.evicted(&evicted);
         }
-        Applied::Deleted(key.clone())
+        Outcome::Deleted
     }
 }
 

@@ -11,8 +11,11 @@ use serde_json::{Map, Value};
 /// `{"a": []}`. Only answers whether that exceeds `limit`, walking iteratively and stopping at the
 /// first level past it, so a value nested 10,000 deep costs `limit` levels and no stack.
 pub(crate) fn exceeds_depth(value: &Value, limit: usize) -> bool {
-    let mut stack: Vec<(&Value, usize)> = vec![(value, 0)];
-    while let Some((value, depth)) = stack.pop() {
+    // The root is looked at before anything is pushed, so a value without nested containers
+    // (the usual patch) allocates nothing.
+    let mut stack: Vec<(&Value, usize)> = Vec::new();
+    let mut root = Some((value, 0));
+    while let Some((value, depth)) = root.take().or_else(|| stack.pop()) {
         let depth = depth + 1;
         let nested = |child: &&Value| child.is_array() || child.is_object();
         match value {

@@ -22,6 +22,7 @@ mod order;
 mod tracker;
 mod view;
 
+pub(crate) use apply::Outcome;
 pub use changes::ChangeSet;
 pub use entity::Entity;
 pub use tracker::{ListDiff, ListTracker};
@@ -111,14 +112,28 @@ impl Store {
     /// Applies one op. An `Err` changes nothing.
     pub fn apply(&mut self, op: &Op) -> Result<Applied, StoreError> {
         match op {
-            Op::Upsert { key, value, version } => self.upsert(key, Cow::Borrowed(value), *version),
-            Op::Merge { key, patch, version } => self.merge(key, patch, *version),
-            Op::Delete { key, version } => Ok(self.delete(key, *version)),
+            Op::Upsert { key, .. } | Op::Merge { key, .. } | Op::Delete { key, .. } => {
+                self.apply_quietly(op).map(|outcome| outcome.applied(key))
+            }
             Op::ClearAll => {
                 self.clear();
                 Ok(Applied::Cleared)
             }
             Op::Heartbeat { .. } | Op::Resync { .. } | Op::Ignore => Ok(Applied::NotForStore),
+        }
+    }
+
+    /// [`Store::apply`] without naming the key in the result (the caller has it).
+    pub(crate) fn apply_quietly(&mut self, op: &Op) -> Result<Outcome, StoreError> {
+        match op {
+            Op::Upsert { key, value, version } => self.upsert(key, Cow::Borrowed(value), *version),
+            Op::Merge { key, patch, version } => self.merge(key, patch, *version),
+            Op::Delete { key, version } => Ok(self.delete(key, *version)),
+            Op::ClearAll => {
+                self.clear();
+                Ok(Outcome::Cleared)
+            }
+            Op::Heartbeat { .. } | Op::Resync { .. } | Op::Ignore => Ok(Outcome::NotForStore),
         }
     }
 
@@ -135,7 +150,8 @@ impl Store {
         entities
             .into_iter()
             .map(|(id, value, version)| {
-                self.upsert(&EntityKey::new(kind, id), Cow::Owned(value), version)
+                let key = EntityKey::new(kind, id);
+                self.upsert(&key, Cow::Owned(value), version).map(|outcome| outcome.applied(&key))
             })
             .collect()
     }

@@ -148,19 +148,34 @@ impl ListTracker {
 
     /// Re-reads one key from the store. `None` when it neither was nor is in the list.
     fn refresh<'a>(&mut self, key: &'a EntityKey, store: &Store) -> Option<Touch<'a>> {
-        let before = self.places.remove(&key.id).and_then(|entry| {
+        let now = store.get(key).map(|entity| &entity.value).filter(|v| self.view.matches(v));
+        let place = match (now, self.places.remove_entry(&key.id)) {
+            // Still in the list at the same place (its sort keys compare equal): the value is
+            // swapped in place, and the id keeps its place.
+            (Some(value), Some((id, entry))) if self.view.keeps_place(&entry, value) => {
+                let before = match self.order.get_mut(&entry) {
+                    Some(slot) => Some((entry.clone(), std::mem::replace(slot, value.clone()))),
+                    None => {
+                        self.order.insert(entry.clone(), value.clone());
+                        None
+                    }
+                };
+                let after = Some(entry.clone());
+                self.places.insert(id, entry);
+                return Some(Touch { id: &key.id, before, after });
+            }
+            (_, place) => place,
+        };
+        let before = place.and_then(|(_, entry)| {
             let value = self.order.remove(&entry)?;
             Some((entry, value))
         });
-        let after = match store.get(key) {
-            Some(entity) if self.view.matches(&entity.value) => {
-                let entry = self.view.sort_entry(&key.id, &entity.value);
-                self.places.insert(key.id.clone(), entry.clone());
-                self.order.insert(entry.clone(), entity.value.clone());
-                Some(entry)
-            }
-            _ => None,
-        };
+        let after = now.map(|value| {
+            let entry = self.view.sort_entry(&key.id, value);
+            self.places.insert(key.id.clone(), entry.clone());
+            self.order.insert(entry.clone(), value.clone());
+            entry
+        });
         if before.is_none() && after.is_none() {
             return None;
         }

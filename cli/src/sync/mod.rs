@@ -29,7 +29,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 use tether_core::{
     ConnectionConfig, ConnectionState, ListSubscription, ListView, Router, Storage, SyncClient,
-    SyncConfig, SyncError, SyncSignal,
+    SyncConfig, SyncError, SyncSignal, SyncStats,
 };
 
 #[derive(clap::Args, Debug)]
@@ -187,67 +187,75 @@ async fn watch(
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let ctrl_c = tokio::signal::ctrl_c();
     tokio::pin!(ctrl_c);
-    let mut printed_total: Option<u64> = None;
     let (mut states_done, mut signals_done) = (false, false);
     let out = Out { quiet: options.quiet };
+    // The stored total first, as the cache was opened: `stats()` may already count events of
+    // this run.
+    let at_open =
+        SyncStats { applied_total: client.applied_total_at_open(), ..SyncStats::default() };
+    let mut printed_total = Some(at_open.applied_total);
 
-    let stop = loop {
-        tokio::select! {
-            biased;
-            _ = &mut ctrl_c => break Stop::Done,
-            state = states.next(), if !states_done => {
-                let Some(state) = state else {
-                    states_done = true;
-                    continue;
-                };
-                if !out.detail(&state_text(&state)) {
-                    break Stop::OutputClosed;
-                }
-                match state {
-                    ConnectionState::Failed { error } => {
-                        break Stop::Failed(format!("{} ({error})", error.kind()));
+    let stop = if !out.always(&progress_line(&at_open)) {
+        Stop::OutputClosed
+    } else {
+        loop {
+            tokio::select! {
+                biased;
+                _ = &mut ctrl_c => break Stop::Done,
+                state = states.next(), if !states_done => {
+                    let Some(state) = state else {
+                        states_done = true;
+                        continue;
+                    };
+                    if !out.detail(&state_text(&state)) {
+                        break Stop::OutputClosed;
                     }
-                    ConnectionState::Closed { .. } => {
+                    match state {
+                        ConnectionState::Failed { error } => {
+                            break Stop::Failed(format!("{} ({error})", error.kind()));
+                        }
+                        ConnectionState::Closed { .. } => {
+                            client.flush();
+                            let total = client.stats().applied_total;
+                            match options.until_applied {
+                                Some(n) if total < n => break Stop::ClosedEarly(total),
+                                _ => break Stop::Done,
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+                _ = tick.tick() => {
+                    if options.until_applied.is_some() {
                         client.flush();
-                        let total = client.stats().applied_total;
-                        match options.until_applied {
-                            Some(n) if total < n => break Stop::ClosedEarly(total),
-                            _ => break Stop::Done,
+                    }
+                    if !print_views(&mut lists, out) {
+                        break Stop::OutputClosed;
+                    }
+                    let stats = client.stats();
+                    if printed_total != Some(stats.applied_total) {
+                        printed_total = Some(stats.applied_total);
+                        if !out.always(&progress_line(&stats)) {
+                            break Stop::OutputClosed;
                         }
                     }
-                    _ => {}
-                }
-            }
-            _ = tick.tick() => {
-                if options.until_applied.is_some() {
-                    client.flush();
-                }
-                if !print_views(&mut lists, out) {
-                    break Stop::OutputClosed;
-                }
-                let stats = client.stats();
-                if printed_total != Some(stats.applied_total) {
-                    printed_total = Some(stats.applied_total);
-                    if !out.always(&progress_line(&stats)) {
-                        break Stop::OutputClosed;
+                    if options.until_applied.is_some_and(|n| stats.applied_total >= n) {
+                        break Stop::Done;
                     }
                 }
-                if options.until_applied.is_some_and(|n| stats.applied_total >= n) {
-                    break Stop::Done;
-                }
-            }
-            signal = signals.recv(), if !signals_done => match signal {
-                Some(SyncSignal::StorageError { message }) => {
-                    eprintln!("tether sync: warning: a cache write failed (kept in memory, \
-                               retried with the next batch): {message}");
-                }
-                Some(signal) => {
-                    if !out.detail(&signal_text(&signal)) {
-                        break Stop::OutputClosed;
+                signal = signals.recv(), if !signals_done => match signal {
+                    Some(SyncSignal::StorageError { message }) => {
+                        eprintln!("tether sync: warning: a cache write failed (kept in memory, \
+                                   retried with the next batch): {message}");
                     }
-                }
-                None => signals_done = true,
-            },
+                    Some(signal) => {
+                        if !out.detail(&signal_text(&signal)) {
+                            break Stop::OutputClosed;
+                        }
+                    }
+                    None => signals_done = true,
+                },
+            }
         }
     };
 

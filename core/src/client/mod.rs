@@ -53,6 +53,7 @@ pub struct HydrateReport {
 pub struct SyncClient {
     connection: Connection,
     state: Arc<Mutex<SyncState>>,
+    applied_total_at_open: u64,
 }
 
 impl SyncClient {
@@ -86,12 +87,19 @@ impl SyncClient {
             has_resume_point,
         );
         state.stats.applied_total = snapshot.applied_total;
+        let applied_total_at_open = snapshot.applied_total;
         let state = Arc::new(Mutex::new(state));
         let runtime = connection_config.runtime.clone();
         let (connection, messages) = Connection::open(connection_config);
         let applier = Applier { state: Arc::clone(&state), window: config.batch_window };
         runtime.spawn(applier.run(messages, connection.states()));
-        Ok(SyncClient { connection, state })
+        Ok(SyncClient { connection, state, applied_total_at_open })
+    }
+
+    /// `applied_total` as stored when the client opened, before any event of this run (a
+    /// later `stats()` may already include events applied since).
+    pub fn applied_total_at_open(&self) -> u64 {
+        self.applied_total_at_open
     }
 
     /// The connection: its state stream, lifecycle and network signals, metrics, close.

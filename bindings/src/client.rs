@@ -7,8 +7,8 @@ use crate::shared;
 use crate::task::{self, Gate, TaskHandle};
 use crate::token::TokenAdapter;
 use crate::types::{
-    AppState, ClientConfig, ConnectionMetrics, ConnectionState, HydrateReport, NetworkState,
-    SyncStats,
+    AppState, ClientConfig, ConnectionMetrics, ConnectionState, HydrateReport, ListItem,
+    NetworkState, SyncStats,
 };
 use serde::Deserialize;
 use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
@@ -148,6 +148,13 @@ impl TetherClient {
         self.ensure_open()?;
         let signals = self.inner.signals();
         Ok(self.forward(signals, move |signal| listener.on_signal(signal.into())))
+    }
+
+    /// The list now (`view_json` as for `watch_list`), read at once: what a screen shows on its
+    /// first frame, before the watcher's first delivery arrives.
+    pub fn list(&self, view_json: String) -> Result<Vec<ListItem>, TetherError> {
+        let view: ListView = serde_json::from_str(&view_json)?;
+        Ok(self.inner.list(&view).into_iter().map(ListItem::from).collect())
     }
 
     /// The entity now, as JSON.
@@ -528,5 +535,22 @@ mod tests {
         assert!(matches!(bad_view.err(), Some(TetherError::Config { .. })));
         let bad = client.hydrate("s".into(), r#"{"id": "a"}"#.into());
         assert!(matches!(bad, Err(TetherError::Config { .. })));
+        let bad_list = client.list(r#"{"kind": "s", "sortt": []}"#.into());
+        assert!(matches!(bad_list, Err(TetherError::Config { .. })));
+    }
+
+    #[test]
+    fn list_reads_the_view_now_in_its_order() {
+        let client = offline_client();
+        let view = r#"{"kind": "s", "sort": [{"path": "/n"}]}"#;
+        assert_eq!(client.list(view.into()).expect("empty"), vec![]);
+        let entities = r#"[{"id": "b", "value": {"n": 2}}, {"id": "a", "value": {"n": 1}}]"#;
+        client.hydrate("s".into(), entities.into()).expect("hydrate");
+        let items = client.list(view.into()).expect("list");
+        let got: Vec<(&str, &str)> =
+            items.iter().map(|i| (i.id.as_str(), i.json.as_str())).collect();
+        assert_eq!(got, [("a", r#"{"n":1}"#), ("b", r#"{"n":2}"#)]);
+        client.close();
+        assert_eq!(client.list(view.into()).expect("readable after close").len(), 2);
     }
 }

@@ -162,6 +162,12 @@ pub struct ListItem {
     pub json: String,
 }
 
+impl From<(String, serde_json::Value)> for ListItem {
+    fn from((id, value): (String, serde_json::Value)) -> Self {
+        Self { id, json: value.to_string() }
+    }
+}
+
 /// A list view's value: the full ordered list, and what changed since the previous update.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct ListUpdate {
@@ -316,11 +322,7 @@ impl From<tether_core::ConnectionState> for ConnectionState {
 impl From<tether_core::ListUpdate> for ListUpdate {
     fn from(u: tether_core::ListUpdate) -> Self {
         Self {
-            items: u
-                .items
-                .into_iter()
-                .map(|(id, value)| ListItem { id, json: value.to_string() })
-                .collect(),
+            items: u.items.into_iter().map(ListItem::from).collect(),
             added: u.added,
             removed: u.removed,
             updated: u.updated,

@@ -38,6 +38,7 @@ export type {
   EntityListener,
   EntityUpdate as FfiEntityUpdate,
   HydrateReport as FfiHydrateReport,
+  ListItem as FfiListItem,
   ListListener,
   ListUpdate as FfiListUpdate,
   SignalListener,

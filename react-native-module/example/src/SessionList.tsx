@@ -19,7 +19,6 @@ const Row = memo(function Row({ session, onOpen }: { session: Session; onOpen: (
 
 export function SessionList({ onOpen }: { onOpen: (id: string) => void }) {
   const list = useTetherList<Session>(SESSIONS_VIEW);
-  if (list.status === 'loading') return <Text style={styles.empty}>Loading…</Text>;
   return (
     <FlatList
       data={list.values}

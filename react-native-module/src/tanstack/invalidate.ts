@@ -5,7 +5,7 @@ import type { DetailKeys, ViewBinding } from './keys';
 /**
  * Invalidate mode, for apps that prefer refetching over writing: each batch that changes a
  * view invalidates its list key and the detail keys of the entities the batch touched; the
- * app's own queries then refetch. The core's first value is the state at connect time, not a
+ * app's own queries then refetch. The list as it is when the adapter connects is not a
  * change, so it invalidates nothing.
  */
 export function invalidateViews(
@@ -17,12 +17,9 @@ export function invalidateViews(
   const stops = views.map(({ key, view }) => {
     const store = tether.list(view);
     const detailKey = details[view.kind];
-    let seen = store.getSnapshot();
+    // The store starts with the list as it is and notifies only changes: each one invalidates.
     return store.subscribe(() => {
       const snapshot = store.getSnapshot();
-      const first = seen.status !== 'ready';
-      seen = snapshot;
-      if (first) return;
       notifyManager.batch(() => {
         void queryClient.invalidateQueries({ queryKey: key, exact: true });
         if (!detailKey) return;

@@ -37,9 +37,7 @@ export function routeRefetchesThroughCore(
     if (shape && Array.isArray(data)) {
       tether.hydrate(view.kind, data.map((value) => entity(shape, shape.id(value), value)));
     }
-    const snapshot = tether.list(view).getSnapshot();
-    // Before the core's first value there is nothing to put back; that value follows at once.
-    if (snapshot.status === 'ready') queryClient.setQueryData(key, snapshot.values);
+    queryClient.setQueryData(key, tether.list(view).getSnapshot().values);
   };
 
   const restoreDetail = (query: Query, data: unknown, kind: string, id: string) => {

@@ -20,7 +20,6 @@ export function writeViews(
     let first = true;
     const write = () => {
       const snapshot = store.getSnapshot();
-      if (snapshot.status !== 'ready') return;
       // The first value is the whole list as the core holds it: every item is news here.
       const changed = first ? undefined : new Set([...snapshot.added, ...snapshot.updated]);
       first = false;

@@ -73,8 +73,8 @@ test('the cache survives a restart, and logout leaves nothing for the next clien
   const second = open(NOWHERE, { sqlitePath });
   assert.equal(second.get<Session>('session', 's-2')?.sessionId, 's-2');
   assert.equal(second.lastEventId(), 'evt-2');
-  const stored = await snapshotWhere(second.list<Session>(SESSIONS), (s) => s.status === 'ready', 'the list');
-  assert.equal(stored.items.length, 2);
+  const stored = second.list<Session>(SESSIONS).getSnapshot();
+  assert.equal(stored.items.length, 2, 'the stored list, read at once');
   second.logout();
   assert.equal(second.isClosed, true);
   assert.equal(second.state.phase, 'closed');
@@ -82,7 +82,7 @@ test('the cache survives a restart, and logout leaves nothing for the next clien
   const third = open(NOWHERE, { sqlitePath });
   assert.equal(third.get('session', 's-1'), undefined);
   assert.equal(third.lastEventId(), '');
-  const empty = await snapshotWhere(third.list<Session>(SESSIONS), (s) => s.status === 'ready', 'the list');
+  const empty = third.list<Session>(SESSIONS).getSnapshot();
   assert.equal(empty.items.length, 0);
   assert.equal(third.stats().appliedTotal, 0);
 });

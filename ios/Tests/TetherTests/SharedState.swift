@@ -1,22 +1,10 @@
 import Foundation
+@testable import Tether
 
 // State that listeners on Rust threads, helper threads and the test share.
 
-/// A value behind a lock, for state that listeners on Rust threads and the test share.
-final class Locked<Value>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value: Value
-
-    init(_ value: Value) {
-        self.value = value
-    }
-
-    func withLock<Result>(_ body: (inout Value) throws -> Result) rethrows -> Result {
-        lock.lock()
-        defer { lock.unlock() }
-        return try body(&value)
-    }
-
+/// Tests read the package's own `Locked` (internal: `@testable import`) in one step.
+extension Locked {
     var current: Value {
         withLock { $0 }
     }

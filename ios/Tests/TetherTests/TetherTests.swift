@@ -1,5 +1,5 @@
 import Foundation
-import Tether
+@testable import Tether
 import XCTest
 
 // The XCTest mirror of android/src/sharedTest/kotlin/dev/tether/TetherTest.kt: one test per

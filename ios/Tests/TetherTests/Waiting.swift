@@ -1,4 +1,5 @@
 import Foundation
+@testable import Tether
 
 /// How long a test waits for a condition before it fails (the Kotlin suite's values).
 let timeoutSeconds: TimeInterval = 10
